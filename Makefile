@@ -1,0 +1,45 @@
+# netkit: the two commands a new user needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NETKIT := $(BIN)/netkit
+STAMP := $(VENV)/.installed
+DEB_PACKAGES := frr frr-snmp frr-pythontools snmpd snmp openssh-server openssh-client iproute2 nftables procps \
+  psmisc prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-blackbox-exporter
+
+.PHONY: demo demo-down test lint bench deps venv clean unit labtest
+
+deps:  ## Debian packages (only when root; otherwise say what is missing)
+	@bash .ci/install-debs $(DEB_PACKAGES)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: deps venv  ## build the lab, provision every lab site, show their connectivity status
+	bash .ci/demo
+
+demo-down:
+	-$(NETKIT) monitor stop 2>/dev/null
+	$(NETKIT) lab down
+
+test: deps venv lint  ## everything: unit tests, lab tests, promtool tests
+	$(BIN)/pytest -q tests
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: deps venv
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info

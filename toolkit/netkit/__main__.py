@@ -1,0 +1,3 @@
+from netkit.cli.app import main
+
+main()

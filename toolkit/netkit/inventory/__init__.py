@@ -1,0 +1,33 @@
+"""The inventory layer: load an Ansible inventory and validate it into typed models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from netkit.errors import InventoryError
+from netkit.inventory.ansible_source import read_ansible_inventory
+from netkit.inventory.build import build_inventory
+from netkit.inventory.checks import run_checks
+from netkit.inventory.models import Device, Inventory, Link, Site
+
+DEFAULT_INVENTORY = Path(__file__).resolve().parents[3] / "inventory" / "lab"
+
+
+def default_inventory_path() -> Path:
+    return Path(os.environ.get("NETKIT_INVENTORY") or DEFAULT_INVENTORY)
+
+
+def load_inventory(path: Path | None = None) -> Inventory:
+    """Load, validate and check an inventory; raise InventoryError listing every problem."""
+    path = Path(path) if path is not None else default_inventory_path()
+    raw = read_ansible_inventory(path)
+    inventory, problems = build_inventory(raw)
+    if inventory is not None:
+        problems = run_checks(inventory)
+    if problems or inventory is None:
+        raise InventoryError(f"{path}: {len(problems)} problem(s) in the inventory", problems)
+    return inventory
+
+
+__all__ = ["DEFAULT_INVENTORY", "Device", "Inventory", "Link", "Site", "default_inventory_path", "load_inventory"]

@@ -1,0 +1,103 @@
+"""A national-scale inventory (ministries x provinces) for benchmarks. Never built or probed: it
+uses private addressing that no lab or test ever sends a packet to."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROVINCES = [
+    "Kabul", "Herat", "Balkh", "Kandahar", "Nangarhar", "Kunduz", "Bamyan", "Ghazni", "Paktia", "Badakhshan",
+    "Takhar", "Baghlan", "Helmand", "Farah", "Faryab", "Jawzjan", "Logar", "Parwan", "Kapisa", "Laghman",
+    "Kunar", "Khost", "Zabul", "Uruzgan", "Ghor", "Daykundi", "Panjshir", "Samangan", "Sar-e Pol", "Badghis",
+    "Nimruz", "Nuristan", "Paktika", "Wardak",
+]
+ROUTER_PLATFORMS = [
+    ("ios", "GigabitEthernet0/0/0"), ("eos", "Ethernet1"), ("junos", "ge-0/0/0"),
+    ("huawei_vrp", "GigabitEthernet0/0/0"), ("routeros", "ether3"), ("frr", "eth1"),
+]
+SWITCH_PLATFORMS = ["ios", "eos", "junos", "huawei_vrp"]
+
+
+@dataclass(frozen=True)
+class NationalShape:
+    ministries: int = 34
+    provinces: int = 25
+    devices_per_site: int = 14  # one site router and access switches
+
+
+def national_inventory(shape: NationalShape) -> tuple[dict[str, Any], int]:
+    """The inventory as one Ansible YAML document (vars inline, as NetBox exports tend to be)."""
+    mgmt = ipaddress.IPv4Network("172.16.0.0/12")
+    mgmt_next = iter(mgmt.hosts())
+    next(mgmt_next)
+    cores = {"core1": next(mgmt_next), "core2": next(mgmt_next)}
+    children: dict[str, Any] = {
+        "mcit": {
+            "vars": {"netkit_ministry": {"code": "mcit", "name": "Ministry of Communications (national core)"}},
+            "children": {"site_nat_dc": {
+                "vars": {"netkit_site": {"code": "nat-dc", "name": "National Data Center", "kind": "datacenter",
+                                         "province": "Kabul", "block": "10.250.0.0/22", "asn": 64512,
+                                         "links": [{"a": {"device": "core1", "interface": "TenGigabitEthernet0/0/0"},
+                                                    "b": {"device": "core2", "interface": "TenGigabitEthernet0/0/0"},
+                                                    "ospf": True}]}},
+                "hosts": {name: {"ansible_host": str(addr), "netkit_device": {
+                    "role": "core-router", "platform": "ios", "credentials": "national"}}
+                    for name, addr in cores.items()},
+            }},
+        }
+    }
+    count = len(cores)
+    for m in range(shape.ministries):
+        mcode = f"m{m + 1:02d}"
+        sites: dict[str, Any] = {}
+        for p in range(shape.provinces):
+            code = f"{mcode}-p{p + 1:02d}"
+            block = ipaddress.IPv4Network((f"10.{m + 1}.{p * 4}.0", 22))
+            rplat, uplink_if = ROUTER_PLATFORMS[(m + p) % len(ROUTER_PLATFORMS)]
+            core = "core1" if (m + p) % 2 == 0 else "core2"
+            router = f"{code}-r1"
+            switches = shape.devices_per_site - 1 if rplat != "frr" else 0
+            hosts: dict[str, Any] = {router: {"ansible_host": str(next(mgmt_next)), "netkit_device": {
+                "role": "site-router", "platform": rplat, "credentials": "national"}}}
+            splat = SWITCH_PLATFORMS[(m + p) % len(SWITCH_PLATFORMS)]
+            for s in range(switches):
+                hosts[f"{code}-sw{s + 1:02d}"] = {"ansible_host": str(next(mgmt_next)), "netkit_device": {
+                    "role": "access-switch", "platform": splat, "credentials": "national"}}
+            count += len(hosts)
+            sites[f"site_{code.replace('-', '_')}"] = {
+                "vars": {"netkit_site": {
+                    "code": code, "name": f"Ministry {m + 1} {PROVINCES[p % len(PROVINCES)]} office",
+                    "province": PROVINCES[p % len(PROVINCES)], "block": str(block), "asn": 65000 + m * 100 + p + 1,
+                    "access_switches": switches,
+                    "links": [{"a": {"device": router, "interface": uplink_if},
+                               "b": {"device": core, "interface": f"TenGigabitEthernet1/{m + 1}/{p + 1}"},
+                               "circuit_id": f"GOV-{code.upper()}-001", "committed_mbps": 100}],
+                    "targets": [{"name": "gateway", "kind": "icmp", "address": "router"}],
+                    "mou": {"availability_pct": 99.5, "latency_ms": 50, "loss_pct": 1.0, "bandwidth_mbps": 100},
+                }},
+                "hosts": hosts,
+            }
+        children[mcode] = {"vars": {"netkit_ministry": {"code": mcode, "name": f"Ministry {m + 1}"}},
+                           "children": sites}
+    return {"all": {
+        "vars": {"netkit_network": {
+            "name": "Government Network (generated national scale)", "core_asn": 64512,
+            "management_prefix": str(mgmt), "ntp_servers": ["10.250.3.1"], "syslog_servers": ["10.250.3.2"],
+            "credential_sets": {"national": {"source": "env"}},
+        }},
+        "children": children,
+    }}, count
+
+
+def write_national_inventory(out: Path, shape: NationalShape) -> int:
+    data, count = national_inventory(shape)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "hosts.yml").open("w") as f:
+        f.write("# Generated by `netkit inventory generate`: a national-scale inventory for benchmarks.\n")
+        yaml.safe_dump(data, f, sort_keys=False, default_flow_style=None, width=200)
+    return count
