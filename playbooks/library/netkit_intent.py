@@ -1,0 +1,60 @@
+#!/usr/bin/python
+# netkit: what a device should be (driver, address, intended config file, post-check expectations).
+# ruff: noqa: E402  (Ansible modules keep DOCUMENTATION before their imports)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: netkit_intent
+short_description: The provisioning plan of one device, from netkit's plan files or rendered from the inventory
+description:
+  - When netkit runs the playbook it writes one plan per device (C(plan_dir)/<device>.json) and this module
+    only reads it. Run standalone (ansible-playbook, AWX), it renders the intended configuration with
+    netkit from C(inventory) and writes it to C(out_dir) (mode 0600).
+options:
+  device: {required: true, type: str}
+  plan_dir: {type: path}
+  inventory: {type: path}
+  out_dir: {type: path, default: /tmp/netkit-intent}
+"""
+
+RETURN = r"""
+supported: {description: the platform has a NAPALM driver and is configured by netkit, type: bool}
+reason: {description: why a device is skipped, type: str}
+driver: {type: str}
+hostname: {type: str}
+config_file: {type: str}
+checks: {description: post-check expectations for netkit_napalm_checks, type: dict}
+"""
+
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(
+        device=dict(type="str", required=True), plan_dir=dict(type="path", default=None),
+        inventory=dict(type="path", default=None), out_dir=dict(type="path", default="/tmp/netkit-intent"),
+    ), supports_check_mode=True)
+    p = module.params
+    if p["plan_dir"]:
+        path = os.path.join(p["plan_dir"], f"{p['device']}.json")
+        if not os.path.isfile(path):
+            module.exit_json(changed=False, supported=False, reason="not in this run's plan")
+        with open(path) as f:
+            plan = json.load(f)
+    elif p["inventory"]:
+        try:
+            from netkit.provision.plan import standalone_plan
+
+            plan = standalone_plan(p["inventory"], p["device"], p["out_dir"])
+        except Exception as e:
+            module.fail_json(msg=f"{p['device']}: cannot plan from {p['inventory']}: {type(e).__name__}: {e}")
+    else:
+        module.fail_json(msg="give plan_dir (netkit) or inventory (standalone)")
+    module.exit_json(changed=False, **plan)
+
+
+if __name__ == "__main__":
+    main()

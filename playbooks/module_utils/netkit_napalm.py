@@ -1,0 +1,117 @@
+# netkit's shared code for its Ansible modules: resolve a device's connection, open a NAPALM driver,
+# translate errors. Runs on the control node (connection: local), like napalm-ansible.
+# Credentials come, in this order, from: the module's username/password (no_log), a secrets file that
+# netkit writes for one run (0600, deleted afterwards), or the netkit inventory's credential sets
+# (lab file, environment, vault vars). Every secret is registered with Ansible's no_log machinery, so
+# results, diffs and events are masked before they leave the module.
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import traceback
+
+COMMON_ARGS = dict(
+    device=dict(type="str", required=True),
+    driver=dict(type="str", required=False, default=None),
+    hostname=dict(type="str", required=False, default=None),
+    username=dict(type="str", required=False, default=None),
+    password=dict(type="str", required=False, default=None, no_log=True),
+    secrets_file=dict(type="path", required=False, default=None),
+    inventory=dict(type="path", required=False, default=None),
+    timeout=dict(type="int", required=False, default=30),
+    optional_args=dict(type="dict", required=False, default=None),
+)
+
+NAPALM_DRIVERS = {"frr": "frr", "ios": "ios", "eos": "eos", "junos": "junos", "nxos": "nxos_ssh"}
+
+
+def _from_secrets_file(path, device):
+    with open(path) as f:
+        data = json.load(f)
+    entry = (data.get("devices") or {}).get(device)
+    if entry is None:
+        return None
+    return entry.get("username"), entry.get("password"), list(entry.get("secrets") or [])
+
+
+def _from_inventory(path, device):
+    # Standalone use (ansible-playbook / AWX): netkit is installed in the interpreter running the modules.
+    from netkit.inventory import load_inventory
+    from netkit.inventory.credentials import credentials_for
+
+    inv = load_inventory(path)
+    dev = inv.devices[device]
+    creds = credentials_for(inv, dev)
+    return creds.username, creds.password.get_secret_value(), creds.secrets(), str(dev.mgmt_address), dev.platform.value
+
+
+def resolve(module):
+    """(driver, hostname, username, password) for module.params; registers every secret as no_log."""
+    p = module.params
+    driver, hostname, username, password = p["driver"], p["hostname"], p["username"], p["password"]
+    secrets = []
+    if not (username and password) and p["secrets_file"]:
+        found = _from_secrets_file(p["secrets_file"], p["device"])
+        if found is not None:
+            username, password, secrets = found
+    if not (username and password) and p["inventory"]:
+        try:
+            username, password, secrets, addr, platform = _from_inventory(p["inventory"], p["device"])
+        except Exception as e:  # netkit's own messages name the file and key
+            module.fail_json(msg=f"{p['device']}: cannot resolve credentials from {p['inventory']}: {e}")
+        hostname = hostname or addr
+        driver = driver or NAPALM_DRIVERS.get(platform)
+    if not (username and password):
+        module.fail_json(msg=f"{p['device']}: no credentials (give username/password, secrets_file or inventory)")
+    if not hostname:
+        module.fail_json(msg=f"{p['device']}: no hostname (set ansible_host)")
+    if not driver:
+        module.fail_json(msg=f"{p['device']}: no NAPALM driver for this platform")
+    for secret in [password, *secrets]:
+        if secret:
+            module.no_log_values.add(secret)
+    return driver, hostname, username, password
+
+
+def open_driver(module):
+    driver_name, hostname, username, password = resolve(module)
+    try:
+        import napalm
+
+        cls = napalm.get_network_driver(driver_name)
+    except Exception as e:
+        module.fail_json(msg=f"{module.params['device']}: NAPALM driver {driver_name!r} is not available: {e}")
+    dev = cls(hostname=hostname, username=username, password=password, timeout=module.params["timeout"],
+              optional_args=module.params["optional_args"] or {})
+    try:
+        dev.open()
+    except Exception as e:
+        module.fail_json(msg=f"{module.params['device']}: cannot connect to {hostname}: {type(e).__name__}: {e}",
+                         netkit_unreachable=True, error_type=type(e).__name__)
+    return dev
+
+
+def close_quietly(dev):
+    with contextlib.suppress(Exception):
+        dev.close()
+
+
+def fail(module, dev, what, exc, **extra):
+    if dev is not None:
+        close_quietly(dev)
+    module.fail_json(msg=f"{module.params['device']}: {what}: {type(exc).__name__}: {exc}",
+                     error_type=type(exc).__name__, exception=traceback.format_exc(), **extra)
+
+
+def read_config(module):
+    p = module.params
+    if p.get("config") is not None:
+        return p["config"]
+    path = p.get("config_file")
+    if not path:
+        return None
+    if not os.path.isfile(path):
+        module.fail_json(msg=f"{p['device']}: config_file {path} does not exist")
+    with open(path) as f:
+        return f.read()

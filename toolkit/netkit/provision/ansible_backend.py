@@ -1,0 +1,147 @@
+"""The production backend: each operation is one ansible-runner run of netkit's playbooks.
+
+Per transaction it writes, in a private work dir under the state dir: plan files (intended configs,
+post-check expectations) and a secrets file (0600) that the modules read; both are deleted by close().
+Secrets are never passed as module arguments, extra vars or environment (those land in artifacts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from netkit.inventory.credentials import Credentials
+from netkit.inventory.models import Inventory
+from netkit.provision.backend import CheckResult, DeviceOp, Progress, ProgressCallback, Step, missing
+from netkit.provision.masking import Masker
+from netkit.provision.plan import DevicePlan, SitePlan, write_plan_files
+from netkit.provision.runner import PlaybookOutcome, PlaybookRequest, TaskResult, run_playbook
+
+_TASK_STEP: dict[str, Step] = {
+    "running config": "backup", "diff": "diff", "commit": "commit", "post-checks": "checks", "confirm": "confirm",
+    "restore and prove running == backup": "rollback",
+}
+
+
+class AnsibleBackend:
+    def __init__(self, inventory: Inventory, plan: SitePlan, credentials: dict[str, Credentials], work_dir: Path,
+                 masker: Masker, progress: ProgressCallback | None = None, forks: int = 20) -> None:
+        self.inventory = inventory
+        self.plan = plan
+        self.work_dir = work_dir
+        self.masker = masker
+        self.progress = progress
+        self.forks = forks
+        work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.plan_dir = work_dir / "plan"
+        self.secrets_file = work_dir / "secrets.json"
+        write_plan_files(plan, self.plan_dir)
+        doc = {"devices": {name: {"username": c.username, "password": c.password.get_secret_value(),
+                                  "secrets": c.secrets()} for name, c in credentials.items()}}
+        fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(doc, f)
+        self.outcomes: list[PlaybookOutcome] = []
+
+    # ------------------------------------------------------------------ plumbing
+    def _inventory(self, plans: list[DevicePlan]) -> dict[str, Any]:
+        hosts = {p.device: {"ansible_host": p.hostname, "netkit_device": {"platform": p.platform}} for p in plans}
+        return {"all": {"vars": {"ansible_connection": "local"},
+                        "children": {"netkit_targets": {"hosts": hosts}}}}
+
+    def _on_task(self, result: TaskResult) -> None:
+        step = _TASK_STEP.get(result.task)
+        if step is None or self.progress is None:
+            return
+        if result.status in ("failed", "unreachable"):
+            self.progress(Progress(result.host, step, "failed", self.masker.mask(result.message)))
+        elif result.status == "skipped":
+            self.progress(Progress(result.host, step, "skipped"))
+        else:
+            self.progress(Progress(result.host, step, "changed" if result.status == "changed" else "ok"))
+
+    def _run(self, playbook: str, plans: list[DevicePlan], tags: list[str] | None = None,
+             **extravars: Any) -> PlaybookOutcome:
+        request = PlaybookRequest(
+            playbook=playbook, inventory=self._inventory(plans), tags=tags, forks=self.forks,
+            extravars={"netkit_hosts": "netkit_targets", "netkit_plan_dir": str(self.plan_dir),
+                       "netkit_secrets_file": str(self.secrets_file), "site": self.plan.site, **extravars},
+        )
+        outcome = run_playbook(request, self.work_dir / "ansible", self.masker, self._on_task)
+        self.outcomes.append(outcome)
+        return outcome
+
+    def _op(self, outcome: PlaybookOutcome, device: str, action: str, what: str) -> DeviceOp:
+        res = outcome.last(device, action)
+        if res is None:
+            failed = [r for r in outcome.for_host(device) if r.status in ("failed", "unreachable")]
+            if failed:
+                return DeviceOp(device=device, ok=False, error=self.masker.mask(failed[-1].message),
+                                unreachable=failed[-1].status == "unreachable")
+            return missing(device, what)
+        r = res.result
+        ok = res.status not in ("failed", "unreachable")
+        return DeviceOp(
+            device=device, ok=ok, error=None if ok else self.masker.mask(res.message),
+            unreachable=res.status == "unreachable" or bool(r.get("netkit_unreachable")),
+            rejected=bool(r.get("rejected")), diff=self.masker.mask(str(r.get("config_diff") or "")),
+            changed=bool(r.get("changed")), committed=bool(r.get("committed")), pending=bool(r.get("pending")),
+            pending_before=bool(r.get("pending_before")),
+            verified=r.get("verified") if isinstance(r.get("verified"), bool) else None,
+            checks=[CheckResult(device=device, name=str(c.get("name")), kind=str(c.get("kind")),
+                                passed=bool(c.get("passed")), detail=self.masker.mask(str(c.get("detail", ""))))
+                    for c in r.get("checks") or [] if isinstance(c, dict)],
+        )
+
+    # ------------------------------------------------------------------ operations
+    def backup(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]:
+        dest = self.work_dir / "backup"
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(mode=0o700)
+        outcome = self._run("backup.yml", plans, netkit_backup_dir=str(dest))
+        ops = {}
+        for p in plans:
+            op = self._op(outcome, p.device, "netkit_napalm_facts", "backup")
+            path = dest / f"{p.device}.cfg"
+            if op.ok and path.is_file():
+                op = op.model_copy(update={"running": path.read_text()})
+            elif op.ok:
+                op = op.model_copy(update={"ok": False, "error": "the backup file was not written"})
+            ops[p.device] = op
+        shutil.rmtree(dest, ignore_errors=True)
+        return ops
+
+    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int) -> dict[str, DeviceOp]:
+        tag = "push" if commit else "diff"
+        outcome = self._run("provision_site.yml", plans, tags=[tag], netkit_confirm_timeout=revert_in)
+        return {p.device: self._op(outcome, p.device, "netkit_napalm_config", tag) for p in plans}
+
+    def check(self, plans: list[DevicePlan], wait: int) -> dict[str, DeviceOp]:
+        outcome = self._run("provision_site.yml", plans, tags=["check"], netkit_check_wait=wait)
+        return {p.device: self._op(outcome, p.device, "netkit_napalm_checks", "post-checks") for p in plans}
+
+    def confirm(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]:
+        outcome = self._run("provision_site.yml", plans, tags=["confirm"])
+        return {p.device: self._op(outcome, p.device, "netkit_napalm_config", "confirm") for p in plans}
+
+    def restore(self, plans: list[DevicePlan], configs: dict[str, str]) -> dict[str, DeviceOp]:
+        src = self.work_dir / "restore"
+        shutil.rmtree(src, ignore_errors=True)
+        src.mkdir(mode=0o700)
+        for p in plans:
+            if p.device in configs:
+                fd = os.open(src / f"{p.device}.cfg", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(configs[p.device])
+        outcome = self._run("rollback.yml", plans, netkit_backup_dir=str(src))
+        ops = {p.device: self._op(outcome, p.device, "netkit_napalm_config", "rollback") for p in plans}
+        shutil.rmtree(src, ignore_errors=True)
+        return ops
+
+    def close(self) -> None:
+        """Delete what holds secrets or intended configs; the (scrubbed) ansible artifacts stay for debugging."""
+        self.secrets_file.unlink(missing_ok=True)
+        shutil.rmtree(self.plan_dir, ignore_errors=True)

@@ -1,0 +1,142 @@
+"""A git-versioned store of running configs: one file per device, one commit per backup, ids = commit ids.
+
+    <state>/backups/<site>/<device>.cfg
+
+Plain git underneath, so `git log -p` works there too. Files hold the exact running config (they are
+what a rollback restores); everything netkit *shows* from them goes through the secret masker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from netkit.errors import EnvironmentProblem, InputError, NetkitError
+
+_ID = re.compile(r"^[0-9a-f]{4,40}$")
+
+
+class BackupEntry(BaseModel):
+    """One commit that touched a device's file."""
+
+    id: str
+    when: datetime
+    author: str
+    message: str
+    diff: str = ""  # unified diff of the device's file in this commit (unmasked: mask before showing)
+
+
+class BackupStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    # ------------------------------------------------------------------ plumbing
+    def _git(self, *args: str, check: bool = True, input_text: str | None = None) -> str:
+        env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(self.root), "LC_ALL": "C"}
+        try:
+            proc = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True, env=env,
+                                  input=input_text, check=False)
+        except FileNotFoundError as e:
+            raise EnvironmentProblem("git is not installed (apt-get install git): the backup store needs it") from e
+        if check and proc.returncode != 0:
+            raise NetkitError(f"backup store {self.root}: git {' '.join(args)} failed: {proc.stderr.strip()}")
+        return proc.stdout
+
+    def init(self) -> None:
+        if (self.root / ".git").is_dir():
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)
+        self._git("init", "-q", "-b", "main")
+        self._git("config", "user.name", "netkit")
+        self._git("config", "user.email", "netkit@localhost")
+        self._git("config", "commit.gpgsign", "false")
+
+    @staticmethod
+    def rel(site: str, device: str) -> str:
+        return f"{site}/{device}.cfg"
+
+    def head(self) -> str | None:
+        if not (self.root / ".git").is_dir():
+            return None
+        out = self._git("rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        return out or None
+
+    # ------------------------------------------------------------------ write
+    def save(self, site: str, configs: dict[str, str], who: str, reason: str) -> str:
+        """Write each device's running config and commit; returns the commit id holding them all.
+
+        A backup identical to the stored one still gets its own (empty) commit, so every backup run has
+        an id that says when it was taken and by whom."""
+        self.init()
+        paths = []
+        for device, text in sorted(configs.items()):
+            path = self.root / self.rel(site, device)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text if text.endswith("\n") else text + "\n")
+            os.chmod(path, 0o600)
+            paths.append(self.rel(site, device))
+        self._git("add", "--", *paths)
+        devices = ", ".join(sorted(configs))
+        message = f"backup {site}: {devices}\n\nreason: {reason}\nby: {who}\n"
+        self._git("commit", "-q", "--allow-empty", "-m", message, f"--author={who} <{who}@netkit>")
+        return self._git("rev-parse", "HEAD").strip()
+
+    # ------------------------------------------------------------------ read
+    def resolve(self, backup_id: str) -> str:
+        if not _ID.match(backup_id):
+            raise InputError(f"backup id {backup_id!r} is not a commit id (see `netkit backup log DEVICE`)")
+        if self.head() is None:
+            raise InputError(f"backup store {self.root} is empty: run `netkit backup SITE` first")
+        out = self._git("rev-parse", "--verify", "-q", f"{backup_id}^{{commit}}", check=False).strip()
+        if not out:
+            raise InputError(f"no backup with id {backup_id!r} in {self.root} (see `netkit backup log DEVICE`)")
+        return out
+
+    def read(self, site: str, device: str, backup_id: str | None = None) -> str | None:
+        """The device's config as of `backup_id` (default: the latest), or None if never backed up."""
+        if self.head() is None:
+            return None
+        rev = self.resolve(backup_id) if backup_id else "HEAD"
+        proc = self._git("show", f"{rev}:{self.rel(site, device)}", check=False)
+        if not proc and not self._exists(rev, site, device):
+            return None
+        return proc
+
+    def _exists(self, rev: str, site: str, device: str) -> bool:
+        out = self._git("ls-tree", "--name-only", rev, "--", self.rel(site, device), check=False)
+        return bool(out.strip())
+
+    def log(self, site: str, device: str, limit: int = 20, with_diff: bool = True) -> list[BackupEntry]:
+        """Backups that changed the device's file, newest first, each with its diff."""
+        if self.head() is None:
+            return []
+        sep = "\x1e"
+        fmt = f"{sep}%H%x1f%aI%x1f%an%x1f%s"
+        args = ["log", f"-n{limit}", f"--format={fmt}"]
+        if with_diff:
+            args += ["-p", "--no-color", "--no-ext-diff"]
+        out = self._git(*args, "--", self.rel(site, device))
+        entries = []
+        for chunk in out.split(sep)[1:]:
+            head, _, diff = chunk.partition("\n")
+            cid, when, author, subject = head.split("\x1f", 3)
+            entries.append(BackupEntry(id=cid, when=datetime.fromisoformat(when), author=author, message=subject,
+                                       diff=diff.strip("\n")))
+        return entries
+
+    def commits(self, limit: int = 50) -> list[BackupEntry]:
+        """Every backup (commit) of the store, newest first, without diffs."""
+        if self.head() is None:
+            return []
+        out = self._git("log", f"-n{limit}", "--format=%H%x1f%aI%x1f%an%x1f%s")
+        entries = []
+        for line in out.splitlines():
+            cid, when, author, subject = line.split("\x1f", 3)
+            entries.append(BackupEntry(id=cid, when=datetime.fromisoformat(when), author=author, message=subject))
+        return entries

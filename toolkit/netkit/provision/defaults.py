@@ -1,0 +1,64 @@
+"""Production wiring of a site transaction: state under netkit.paths.state_dir(), Ansible backend."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from netkit.inventory.credentials import Credentials
+from netkit.inventory.models import Inventory
+from netkit.paths import state_dir
+from netkit.provision.ansible_backend import AnsibleBackend
+from netkit.provision.audit import AuditLog
+from netkit.provision.backend import Backend, ProgressCallback
+from netkit.provision.backups import BackupStore
+from netkit.provision.masking import Masker
+from netkit.provision.plan import SitePlan
+from netkit.provision.transaction import BackendFactory, Environment
+
+KEEP_RUNS = 30
+
+
+def backups_dir() -> Path:
+    return state_dir() / "backups"
+
+
+def audit_file() -> Path:
+    return state_dir() / "audit" / "provision.jsonl"
+
+
+def runs_dir() -> Path:
+    return state_dir() / "runs"
+
+
+def default_file_sd_dir() -> Path:
+    return state_dir() / "file_sd"
+
+
+def production_env(file_sd_dir: Path | None = None, command: str = "netkit provision") -> Environment:
+    root = state_dir()
+    return Environment(store=BackupStore(backups_dir()), audit=AuditLog(audit_file()), locks_dir=root / "locks",
+                       file_sd_dir=file_sd_dir or default_file_sd_dir(), host=socket.gethostname(), command=command)
+
+
+def prune_runs(root: Path, keep: int = KEEP_RUNS) -> None:
+    if not root.is_dir():
+        return
+    runs = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name)
+    for old in runs[:-keep] if keep else runs:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def ansible_factory(inventory: Inventory, forks: int = 20, work_root: Path | None = None) -> BackendFactory:
+    root = work_root or runs_dir()
+
+    def make(plan: SitePlan, creds: dict[str, Credentials], masker: Masker, progress: ProgressCallback) -> Backend:
+        prune_runs(root)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        return AnsibleBackend(inventory, plan, creds, root / f"{stamp}-{plan.site}-{uuid.uuid4().hex[:6]}", masker,
+                              progress, forks=forks)
+
+    return make
