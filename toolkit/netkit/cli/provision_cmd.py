@@ -1,9 +1,297 @@
-"""`netkit provision`: filled in by its own issue."""
+"""`netkit provision site`, `netkit backup [SITE|--all]`, `netkit backup log DEVICE`, `netkit diff site`,
+`netkit rollback site`: the site transaction and what surrounds it."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+from typer._click import Context
+from typer.core import TyperGroup
+
+from netkit.cli.common import InventoryOption, JsonOption, console, err_console, open_inventory, print_json
+from netkit.errors import InputError
+from netkit.inventory import Inventory
+from netkit.provision.backend import Progress
+from netkit.provision.defaults import ansible_factory, production_env
+from netkit.provision.masking import Masker
+from netkit.provision.plan import choose_site
+from netkit.provision.report import SiteReport
+from netkit.provision.transaction import ProvisionOptions, SiteTransaction
+
+STEPS = ("render", "backup", "diff", "commit", "checks", "confirm", "rollback")
+_STYLE = {"running": "yellow", "ok": "green", "changed": "cyan", "unchanged": "dim", "failed": "bold red",
+          "skipped": "dim"}
+_RESULT_STYLE = {"confirmed": "green", "unchanged": "green", "checked": "green", "restored": "green",
+                 "backed-up": "green", "rolled-back": "yellow", "failed": "bold red"}
+
+
+class LiveView:
+    """A row per device and a column per step, updated from the transaction's progress events; plain
+    lines instead when stdout is not a terminal (logs, CI, tests)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.cells: dict[str, dict[str, tuple[str, str]]] = {}
+        self.live: Live | None = None
+
+    def table(self) -> Table:
+        table = Table("device", *STEPS, title="site transaction", title_justify="left")
+        for device, steps in self.cells.items():
+            row: list[Text | str] = [device]
+            for step in STEPS:
+                status, detail = steps.get(step, ("", ""))
+                label = {"ok": "ok", "changed": "changed", "running": "…"}.get(status, status)
+                if step == "diff" and status == "changed":
+                    label = "changes"
+                row.append(Text(label if not detail or status == "running" else f"{label} {detail}"[:38],
+                                style=_STYLE.get(status, "")))
+            table.add_row(*row)
+        return table
+
+    def __call__(self, p: Progress) -> None:
+        step = p.step
+        if step == "commit" and p.status == "unchanged":
+            step = "diff"
+        self.cells.setdefault(p.device, {})[step] = (p.status, p.detail)
+        if p.step == "commit" and p.status in ("changed", "ok"):
+            self.cells[p.device].setdefault("diff", ("changed" if p.status == "changed" else "unchanged", ""))
+        if self.live is not None:
+            self.live.update(self.table())
+        elif self.enabled:
+            console.print(f"{p.device}: {p.step} {p.status}{' ' + p.detail if p.detail else ''}", highlight=False,
+                          soft_wrap=True)
+
+    def __enter__(self) -> LiveView:
+        if self.enabled and console.is_terminal:
+            self.live = Live(self.table(), console=console, refresh_per_second=8, transient=True)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.__exit__(None, None, None)
+            self.live = None
+
+
+def _print_report(report: SiteReport, show_diffs: bool = True) -> None:
+    if show_diffs:
+        for d in report.devices:
+            if d.diff.strip():
+                console.rule(f"{d.name}: diff", style="cyan")
+                console.print(Text(d.diff.rstrip("\n")), highlight=False)
+    table = Table("device", "platform", "status", "changed", "checks", "backup", "error",
+                  title=f"{report.action} {report.site}: {report.result}", title_justify="left")
+    for d in report.devices:
+        passed = sum(c.passed for c in d.checks)
+        checks = f"{passed}/{len(d.checks)}" if d.checks else ""
+        table.add_row(d.name, d.platform, Text(d.status, style=_RESULT_STYLE.get(d.status, "")),
+                      "yes" if d.changed else "", checks, (d.backup_id or "")[:10], d.error or d.reason)
+    console.print(table)
+    for d in report.devices:
+        for c in d.checks:
+            if not c.passed:
+                console.print(f"[red]✗[/] {d.name}: {c.name}: {c.detail}", highlight=False)
+    timing = "  ".join(f"{k} {v:.1f}s" for k, v in report.phase_seconds.items())
+    style = _RESULT_STYLE.get(report.result, "")
+    console.print(f"[{style}]{report.result}[/]: {report.message}", highlight=False)
+    if timing:
+        console.print(f"[dim]{timing}[/]", highlight=False)
+    if report.file_sd:
+        console.print(f"[dim]monitoring targets: {report.file_sd}[/]", highlight=False)
+
+
+def _confirm(what: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise InputError(f"{what}: stdin is not a terminal, so nobody can confirm; pass --yes to proceed")
+    if not typer.confirm(f"{what}?", default=False):
+        raise InputError(f"{what}: not confirmed, nothing changed")
+
+
+def _transaction(inv: Inventory, site: str, view: LiveView, file_sd_dir: Path | None = None,
+                 command: str = "netkit provision") -> SiteTransaction:
+    return SiteTransaction(inv, site, production_env(file_sd_dir, command), ansible_factory(inv), progress=view)
+
+
+def _finish(report: SiteReport, json: bool) -> None:
+    if json:
+        print_json(report)
+    else:
+        _print_report(report)
+    raise typer.Exit(report.exit_code)
+
+
+# ---------------------------------------------------------------------------------------- provision
+provision_app = typer.Typer(help="Push intended configs to a site as one transaction.", no_args_is_help=True)
+
+
+@provision_app.command("site")
+def provision_site(
+    site: Annotated[str, typer.Argument(help="Site code (see `netkit inventory show`).")],
+    check: Annotated[bool, typer.Option("--check", help="Stop after the diffs: change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    confirm_timeout: Annotated[int, typer.Option(min=30, max=3600, help="Revert timer (s): a device not confirmed "
+                                                 "in time restores its previous config by itself.")] = 300,
+    check_wait: Annotated[int, typer.Option(min=0, max=600, help="How long post-checks may wait for routing "
+                                            "to converge (s).")] = 60,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only this device of the site (repeatable).")] = None,
+    file_sd_dir: Annotated[Path | None, typer.Option(help="Where to write the site's Prometheus file_sd targets.")] = None,
+    inventory: InventoryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Render, lock, back up, commit with a revert timer, post-check, then confirm everywhere or roll the
+    whole site back. Exit 0 confirmed/unchanged, 1 failed (rolled back), 2 bad input, 3 environment."""
+    inv = open_inventory(inventory)
+    view = LiveView(enabled=not json)
+    tx = _transaction(inv, site, view, file_sd_dir)
+    chosen = choose_site(inv, site, only)  # bad SITE/--only: exit 2 before anything else
+    if not check:
+        devices = ", ".join(d.name for d in chosen)
+        _confirm(f"provision site {site} ({devices}); run with --check first to see the diffs", yes)
+    with view:
+        report = tx.provision(ProvisionOptions(check_only=check, confirm_timeout=confirm_timeout,
+                                               check_wait=check_wait, only=only))
+    _finish(report, json)
+
+
+# ---------------------------------------------------------------------------------------- backup
+class _DefaultGroup(TyperGroup):
+    """`netkit backup SITE` and `netkit backup log DEVICE`: a first word that is not a subcommand runs `run`."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        if not (args and args[0] in ("--help", "-h")) and (not args or args[0] not in self.commands):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+backup_app = typer.Typer(cls=_DefaultGroup, help="Back up running configs into the git backup store: "
+                         "`netkit backup SITE`, `netkit backup --all`, `netkit backup log DEVICE`.")
+
+
+@backup_app.command("run", hidden=True)
+def backup_run(
+    site: Annotated[str | None, typer.Argument(help="Site code.")] = None,
+    all_sites: Annotated[bool, typer.Option("--all", help="Every site.")] = False,
+    inventory: InventoryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """netkit backup [SITE|--all]: one commit per site; ids are commit ids."""
+    inv = open_inventory(inventory)
+    if (site is None) == (not all_sites):
+        raise InputError("give a SITE or --all (sites: " + ", ".join(sorted(inv.sites)) + ")")
+    sites = sorted(inv.sites) if all_sites else [site or ""]
+    view = LiveView(enabled=not json)
+    reports = []
+    with view:
+        for code in sites:
+            tx = _transaction(inv, code, view, command="netkit backup")
+            try:
+                reports.append(tx.backup())
+            except InputError as e:
+                if not all_sites:
+                    raise
+                err_console.print(f"[dim]{code}: skipped ({e})[/]", highlight=False)
+    if json:
+        print_json(reports)
+    else:
+        table = Table("site", "device", "backup id", "result")
+        for r in reports:
+            for d in r.devices:
+                table.add_row(r.site, d.name, (d.backup_id or "")[:12], d.status if not d.error else d.error)
+        console.print(table)
+    raise typer.Exit(max((r.exit_code for r in reports), default=0))
+
+
+@backup_app.command("log")
+def backup_log(
+    device: Annotated[str, typer.Argument(help="Device name.")],
+    limit: Annotated[int, typer.Option(min=1, help="How many backups to show.")] = 10,
+    inventory: InventoryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """The device's backup history, newest first, each with its diff (secrets masked)."""
+    inv = open_inventory(inventory)
+    if device not in inv.devices:
+        raise InputError(f"{inv.path}: no device {device!r}; devices: {', '.join(sorted(inv.devices))}")
+    env = production_env()
+    masker = _masker_for(inv)
+    entries = [e.model_copy(update={"diff": masker.mask(e.diff)})
+               for e in env.store.log(inv.devices[device].site, device, limit)]
+    if json:
+        print_json(entries)
+        return
+    if not entries:
+        console.print(f"no backup of {device} yet (run `netkit backup {inv.devices[device].site}`)")
+        return
+    for e in entries:
+        console.rule(f"{e.id[:12]}  {e.when.isoformat(timespec='seconds')}  {e.author}  {e.message}", style="cyan")
+        console.print(Text(e.diff or "(no change)"), highlight=False)
+
+
+def _masker_for(inv: Inventory) -> Masker:
+    from netkit.inventory.credentials import credentials_for
+
+    masker = Masker()
+    for dev in inv.devices.values():
+        try:
+            masker.add(credentials_for(inv, dev).secrets())
+        except InputError:
+            continue
+    return masker
+
+
+# ---------------------------------------------------------------------------------------- diff, rollback
+diff_app = typer.Typer(help="Drift between intended and running configs.", no_args_is_help=True)
+
+
+@diff_app.command("site")
+def diff_site(
+    site: Annotated[str, typer.Argument(help="Site code.")],
+    inventory: InventoryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Load each device's intended config as a candidate, show the diff, discard it (nothing changes)."""
+    inv = open_inventory(inventory)
+    view = LiveView(enabled=False)
+    report = _transaction(inv, site, view, command="netkit diff").diff()
+    _finish(report, json)
+
+
+rollback_app = typer.Typer(help="Restore a site to a backup, as one transaction.", no_args_is_help=True)
+
+
+@rollback_app.command("site")
+def rollback_site(
+    site: Annotated[str, typer.Argument(help="Site code.")],
+    to: Annotated[str | None, typer.Option("--to", help="Backup id (see `netkit backup log DEVICE`); default: "
+                                           "the newest backup that differs from what runs now.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    inventory: InventoryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Back up what runs now, restore every device of the site to the backup and prove it; if any device
+    cannot be restored, put every device back to what ran before."""
+    inv = open_inventory(inventory)
+    choose_site(inv, site)
+    _confirm(f"roll back site {site} to {to or 'the previous backup'}", yes)
+    view = LiveView(enabled=not json)
+    with view:
+        report = _transaction(inv, site, view, command="netkit rollback").rollback(to)
+    _finish(report, json)
 
 
 def register(app: typer.Typer) -> None:
-    """Nothing yet."""
+    app.add_typer(provision_app, name="provision")
+    app.add_typer(backup_app, name="backup")
+    app.add_typer(diff_app, name="diff")
+    app.add_typer(rollback_app, name="rollback")
+
+
+__all__: list[Any] = ["register"]

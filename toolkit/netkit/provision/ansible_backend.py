@@ -48,7 +48,8 @@ class AnsibleBackend:
 
     # ------------------------------------------------------------------ plumbing
     def _inventory(self, plans: list[DevicePlan]) -> dict[str, Any]:
-        hosts = {p.device: {"ansible_host": p.hostname, "netkit_device": {"platform": p.platform}} for p in plans}
+        hosts = {p.device: {"ansible_host": p.hostname, "netkit_device": {"platform": p.platform}, "netkit_driver": p.driver}
+                 for p in plans}
         return {"all": {"vars": {"ansible_connection": "local"},
                         "children": {"netkit_targets": {"hosts": hosts}}}}
 
