@@ -1,0 +1,163 @@
+"""Render intended configurations from the inventory through the platform's Jinja2 templates.
+
+`templates/<platform>/<file>.j2` renders `<file>`; partials live in `templates/<platform>/partials/`.
+Undefined variables are errors (StrictUndefined) and the output is deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from netkit.config.context import DeviceContext, InventoryIndex, build_context
+from netkit.config.models import RenderedConfig
+from netkit.config.platforms import PLATFORMS
+from netkit.errors import InputError, TemplateError
+from netkit.inventory.models import Device, Inventory, Platform
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+
+
+def templates_dir() -> Path:
+    """NETKIT_TEMPLATES, else the repository's `templates/`."""
+    return Path(os.environ.get("NETKIT_TEMPLATES") or DEFAULT_TEMPLATES)
+
+
+class RenderError(TemplateError):
+    """A template failed for one device; names the device, the template file and line."""
+
+    def __init__(self, device: str, file: str, line: int, message: str) -> None:
+        super().__init__(f"{device}: {file}:{line}: {message}")
+        self.device = device
+        self.file = file
+        self.line = line
+        self.reason = message
+
+
+@lru_cache(maxsize=8)
+def _environment(root: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(root),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # configuration text, not HTML
+    )
+    env.filters["indent_lines"] = lambda text, width=1: "\n".join(" " * width + ln for ln in str(text).splitlines())
+    return env
+
+
+@lru_cache(maxsize=64)
+def _main_templates(root: str, platform: Platform) -> tuple[str, ...]:
+    """The platform's top-level templates, its main file first."""
+    folder = Path(root) / platform.value
+    if not folder.is_dir():
+        return ()
+    names = sorted(p.name for p in folder.glob("*.j2"))
+    main = PLATFORMS[platform].main_file + ".j2" if platform in PLATFORMS else ""
+    ordered = ([main] if main in names else []) + [n for n in names if n != main]
+    return tuple(f"{platform.value}/{n}" for n in ordered)
+
+
+def _template_location(exc: BaseException, fallback: str) -> tuple[str, int]:
+    """The template file and line where a Jinja error happened (Jinja rewrites its frames to point there)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return (exc.name or exc.filename or fallback, exc.lineno or 0)
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return (frame.filename, frame.lineno or 0)
+    return (fallback, 0)
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        return str(Path("templates") / Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return path
+
+
+class Renderer:
+    """Renders many devices of one inventory, sharing lookups and compiled templates."""
+
+    def __init__(self, inventory: Inventory, templates: Path | None = None) -> None:
+        self.inventory = inventory
+        self.root = str(templates or templates_dir())
+        self.env = _environment(self.root)
+        self.index = InventoryIndex(inventory)
+
+    def device(self, device: Device | str) -> Device:
+        if isinstance(device, Device):
+            return device
+        found = self.inventory.devices.get(device)
+        if found is None:
+            raise InputError(f"{self.inventory.path}: no device named {device!r} (see `netkit inventory show`)")
+        return found
+
+    def context(self, device: Device | str) -> DeviceContext:
+        dev = self.device(device)
+        if dev.platform not in PLATFORMS:
+            raise InputError(f"{dev.vars_file}: host {dev.name}: platform {dev.platform.value} is not configured "
+                             "by netkit (nothing to render)")
+        return build_context(self.inventory, dev, self.index)
+
+    def render(self, device: Device | str) -> RenderedConfig:
+        dev = self.device(device)
+        ctx = self.context(dev)
+        names = _main_templates(self.root, dev.platform)
+        if not names:
+            raise RenderError(dev.name, f"templates/{dev.platform.value}/", 0,
+                              f"no templates for platform {dev.platform.value} in {self.root}")
+        data = dict(ctx)
+        files: dict[str, str] = {}
+        for name in names:
+            try:
+                files[name.split("/", 1)[1][: -len(".j2")]] = self.env.get_template(name).render(data)
+            except jinja2.TemplateError as e:
+                file, line = _template_location(e, name)
+                raise RenderError(dev.name, _relative(file, self.root), line,
+                                  e.message or type(e).__name__) from e
+        return RenderedConfig(device=dev.name, platform=dev.platform, files=files)
+
+    def configurable(self) -> Iterator[Device]:
+        """Every device netkit configures (service hosts are built by the lab, not configured)."""
+        return (d for d in self.inventory.devices.values() if d.platform in PLATFORMS)
+
+
+_last: tuple[Inventory, Renderer] | None = None
+
+
+def _renderer(inventory: Inventory) -> Renderer:
+    """One Renderer per inventory object, so repeated render_device calls stay cheap."""
+    global _last
+    if _last is None or _last[0] is not inventory or _last[1].root != str(templates_dir()):
+        _last = (inventory, Renderer(inventory))
+    return _last[1]
+
+
+def render_device(inventory: Inventory, device: Device | str) -> RenderedConfig:
+    """The intended configuration of one device (FRR: files == {"frr.conf": ...})."""
+    return _renderer(inventory).render(device)
+
+
+def render_site(inventory: Inventory, code: str) -> list[RenderedConfig]:
+    """The intended configurations of a site's configurable devices, by device name."""
+    if code not in inventory.sites:
+        raise InputError(f"{inventory.path}: no site {code!r} (see `netkit inventory show`)")
+    r = _renderer(inventory)
+    return [r.render(d) for d in inventory.site_devices(code) if d.platform in PLATFORMS]
+
+
+def render_many(inventory: Inventory, devices: Iterable[Device]) -> Iterator[RenderedConfig]:
+    r = _renderer(inventory)
+    return (r.render(d) for d in devices)
+
+
+def device_context(inventory: Inventory, device: Device | str) -> DeviceContext:
+    """What the templates see for a device (`netkit render --show-vars`)."""
+    return _renderer(inventory).context(device)
