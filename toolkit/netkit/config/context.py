@@ -103,7 +103,7 @@ class Route(Ctx):
     net: Net
     next_hop: str  # an address or null0
     blackhole: bool
-    comment: str
+    comment: str  # a short tag (route names on IOS, comments elsewhere)
 
 
 class SnmpCtx(Ctx):
@@ -182,6 +182,7 @@ class DeviceContext(Ctx):
     dns_servers: list[str]
     loopback: Iface | None
     interfaces: list[Iface]  # data plane (not management, not loopback), inventory order
+    trunk_parents: list[str]  # parents of VLAN sub-interfaces that are not interfaces of their own
     vlans: list[Vlan]
     ospf: OspfCtx | None
     bgp: BgpCtx | None
@@ -319,13 +320,10 @@ class _Builder:
         if bgp is not None:
             # The advertised aggregate exists in the RIB and never loops (more specifics win).
             routes.append(Route(net=net(self.site.block), next_hop="null0", blackhole=True,
-                                comment="site aggregate advertised in BGP"))
+                                comment="netkit-site-aggregate"))
         for sr in self.site.static_routes:
             hop = str(sr.next_hop)
-            routes.append(Route(net=net(sr.prefix), next_hop=hop, blackhole=hop == "null0", comment="site static"))
-        if self.dev.role == Role.ACCESS_SWITCH:
-            routes.append(Route(net=net(ipaddress.IPv4Network("0.0.0.0/0")), next_hop=str(self.site.addressing.mgmt.gateway),
-                                blackhole=False, comment="default to the site router (management VLAN)"))
+            routes.append(Route(net=net(sr.prefix), next_hop=hop, blackhole=hop == "null0", comment="netkit-site-static"))
         return routes
 
     def switch(self) -> SwitchCtx | None:
@@ -371,6 +369,7 @@ class _Builder:
             syslog_servers=[str(a) for a in inv.network.syslog_servers],
             dns_servers=[str(a) for a in inv.network.dns_servers],
             loopback=loopback, interfaces=data, vlans=self.vlans(),
+            trunk_parents=sorted({i.base for i in data if i.unit} - {i.name for i in data}),
             ospf=self.ospf(ospf_ifs, router_id), bgp=bgp, static_routes=self.routes(bgp),
             snmp=SnmpCtx(v3_user=inv.network.snmp.v3_user, group="NETKIT-RO", view="NETKIT-VIEW",
                          auth_key=secret("snmp_auth_key"), priv_key=secret("snmp_priv_key"),
