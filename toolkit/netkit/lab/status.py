@@ -1,0 +1,124 @@
+"""`lab status`: every device's namespace and daemons, management reachability, links and impairments."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from netkit.inventory.models import Impairment
+from netkit.lab import daemons, network
+from netkit.lab.plan import LabPlan
+from netkit.lab.state import StateStore
+from netkit.lab.system import netns_exists, process_alive
+
+
+class DeviceStatus(BaseModel):
+    name: str
+    kind: str  # router | service
+    namespace: str
+    namespace_exists: bool
+    mgmt_address: str
+    mgmt_reachable: bool | None = None  # None: not checked (namespace missing)
+    mgmt_rtt_ms: float | None = None
+    daemons: dict[str, bool] = {}
+    interface_map: dict[str, str] = {}  # inventory name -> Linux name where they differ
+
+
+class LinkStatus(BaseModel):
+    name: str
+    a: str  # device:interface
+    b: str
+    a_state: str
+    b_state: str
+    impairment: Impairment | None = None
+    method: str | None = None  # netem | relay
+    relay_alive: bool | None = None
+
+
+class LabStatus(BaseModel):
+    up: bool
+    prefix: str
+    inventory: str | None = None
+    phase: str | None = None
+    provisioned: bool | None = None
+    started_at: datetime | None = None
+    host_mgmt: str | None = None
+    noc: str | None = None
+    devices: list[DeviceStatus] = []
+    links: list[LinkStatus] = []
+    skipped: list[str] = []
+    problems: list[str] = []
+
+    @property
+    def healthy(self) -> bool:
+        return self.up and not self.problems
+
+
+def health_problems(plan: LabPlan, store: StateStore, deep: bool = True) -> list[str]:
+    """What is wrong with a lab that is supposed to be up (empty when healthy)."""
+    problems = [f"namespace {ns} is missing" for ns in plan.namespaces if not netns_exists(ns)]
+    if deep:
+        for name, device in plan.devices.items():
+            dead = [d for d, ok in daemons.daemons_alive(device, daemons.DeviceFiles.of(plan, name)).items() if not ok]
+            if dead:
+                problems.append(f"{name}: {', '.join(dead)} not running")
+    state = store.state
+    if state is not None:
+        for owner, records in state.processes.items():
+            if owner.startswith("relay ") and not all(process_alive(r.pid, r.start_time) for r in records):
+                problems.append(f"{owner.removeprefix('relay ')}: impairment relay not running")
+    return problems
+
+
+def _ping_all(addresses: list[str]) -> dict[str, float | None]:
+    """RTT in ms (None: no answer) from the host to each address, all at once."""
+    from icmplib import multiping
+
+    try:
+        hosts = multiping(addresses, count=2, interval=0.05, timeout=1, privileged=True)
+    except Exception:  # icmplib raises on socket problems; unreachable then
+        return dict.fromkeys(addresses)
+    return {h.address: (round(h.avg_rtt, 3) if h.is_alive else None) for h in hosts}
+
+
+def lab_status(plan: LabPlan, store: StateStore, ping: bool = True) -> LabStatus:
+    state = store.load()
+    status = LabStatus(up=state is not None and state.phase == "up", prefix=plan.prefix, skipped=plan.skipped)
+    if state is None:
+        return status
+    status.inventory, status.phase, status.provisioned = state.inventory, state.phase, state.provisioned
+    status.started_at = state.started_at
+    status.host_mgmt = f"{plan.host_mgmt_interface} {plan.host_mgmt_address}"
+    if plan.noc is not None:
+        status.noc = f"{plan.noc.host_interface} {plan.noc.host_address} -> {plan.noc.device} " \
+                     f"{plan.noc.device_interface} ({len(plan.noc.routes)} routes)"
+    exists = {ns: netns_exists(ns) for ns in plan.namespaces}
+    rtts = _ping_all([str(d.mgmt_address.ip) for d in plan.devices.values() if exists[d.ns]]) if ping else {}
+    for name, device in plan.devices.items():
+        rtt = rtts.get(str(device.mgmt_address.ip))
+        status.devices.append(DeviceStatus(
+            name=name, kind=device.kind, namespace=device.ns, namespace_exists=exists[device.ns],
+            mgmt_address=str(device.mgmt_address.ip), interface_map=device.interface_map,
+            mgmt_reachable=(rtt is not None) if ping and exists[device.ns] else None, mgmt_rtt_ms=rtt,
+            daemons=daemons.daemons_alive(device, daemons.DeviceFiles.of(plan, name)) if exists[device.ns] else {},
+        ))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        namespaces = [d.ns for d in plan.devices.values() if exists[d.ns]]
+        states = dict(zip(namespaces, pool.map(network.operstates, namespaces), strict=True))
+    from netkit.lab.impair import relay_alive
+
+    for lk in plan.links:
+        record = state.impairments.get(lk.name)
+        status.links.append(LinkStatus(
+            name=lk.name, a=f"{lk.a.device}:{lk.a.interface}", b=f"{lk.b.device}:{lk.b.interface}",
+            a_state=states.get(lk.a.ns, {}).get(lk.a.interface, "MISSING"),
+            b_state=states.get(lk.b.ns, {}).get(lk.b.interface, "MISSING"),
+            impairment=record.impairment if record else None, method=record.method if record else None,
+            relay_alive=relay_alive(lk, store),
+        ))
+    status.problems = health_problems(plan, store) if status.up else [f"the lab is {state.phase}"]
+    status.problems += [f"{d.name}: management address {d.mgmt_address} does not answer ping"
+                        for d in status.devices if d.mgmt_reachable is False]
+    return status
