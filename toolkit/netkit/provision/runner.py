@@ -7,6 +7,7 @@ the artifacts are scrubbed of every known secret before the adapter returns.
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -151,8 +152,8 @@ def run_playbook(
                 progress(result)
         return True
 
-    bindir = Path(sys.executable).parent
-    binary = bindir / "ansible-playbook"
+    # ansible-runner starts `ansible-playbook` from PATH: make it the one next to this Python.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])
     extravars = {"ansible_python_interpreter": sys.executable, **request.extravars}
     started = datetime.now(UTC)
     try:
@@ -169,12 +170,11 @@ def run_playbook(
             quiet=True,
             json_mode=False,
             event_handler=on_event,
-            binary=str(binary) if binary.exists() else None,
             envvars={
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_PIPELINING": "1",
                 "ANSIBLE_LOCAL_TEMP": str(private / "tmp"), "ANSIBLE_DEPRECATION_WARNINGS": "0",
                 "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_LOCALHOST_WARNING": "0",
-                "ANSIBLE_HOST_KEY_CHECKING": "0",
+                "ANSIBLE_HOST_KEY_CHECKING": "0", "PATH": path,
             },
         )
     except Exception as e:
