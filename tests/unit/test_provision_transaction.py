@@ -1,0 +1,236 @@
+"""The site transaction's decisions, with an in-memory backend (no Ansible, no device)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from netkit.errors import InputError
+from netkit.inventory import load_inventory
+from netkit.inventory.credentials import Credentials
+from netkit.inventory.models import Device, Inventory
+from netkit.provision.backend import CheckResult, DeviceOp, Progress, ProgressCallback
+from netkit.provision.lock import SiteLock, SiteLocked
+from netkit.provision.masking import Masker
+from netkit.provision.plan import DevicePlan, SitePlan
+from netkit.provision.transaction import ProvisionOptions, SiteTransaction
+from provision_fixtures import PASSWORD, make_env, make_inventory, write_lab_credentials
+
+
+class FakeBackend:
+    """Routers as dicts; faults are injected per device."""
+
+    def __init__(self, routers: dict[str, str], plan: SitePlan, faults: dict[str, str]) -> None:
+        self.routers, self.plan, self.faults = routers, plan, faults
+        self.pending: dict[str, str] = {}
+        self.calls: list[str] = []
+        self.closed = False
+
+    def _fault(self, device: str, op: str) -> bool:
+        return self.faults.get(device) == op
+
+    def backup(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]:
+        self.calls.append("backup")
+        return {p.device: DeviceOp(device=p.device, ok=False, error="unreachable", unreachable=True)
+                if self._fault(p.device, "backup") else DeviceOp(device=p.device, ok=True, running=self.routers[p.device])
+                for p in plans}
+
+    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int) -> dict[str, DeviceOp]:
+        self.calls.append("push" if commit else "diff")
+        out = {}
+        for p in plans:
+            want = self.plan.configs[p.device]
+            if self._fault(p.device, "reject"):
+                out[p.device] = DeviceOp(device=p.device, ok=False, rejected=True, error="% Unknown command")
+                continue
+            if self._fault(p.device, "unreachable-push"):
+                out[p.device] = DeviceOp(device=p.device, ok=False, unreachable=True, error="timed out")
+                continue
+            diff = "" if self.routers[p.device] == want else f"-{self.routers[p.device]}+{want}"
+            committed = commit and bool(diff)
+            if committed:
+                self.pending[p.device] = self.routers[p.device]
+                self.routers[p.device] = want
+            out[p.device] = DeviceOp(device=p.device, ok=True, diff=diff, committed=committed)
+        return out
+
+    def check(self, plans: list[DevicePlan], wait: int) -> dict[str, DeviceOp]:
+        self.calls.append("check")
+        out = {}
+        for p in plans:
+            passed = not self._fault(p.device, "check")
+            out[p.device] = DeviceOp(device=p.device, ok=passed, checks=[
+                CheckResult(device=p.device, name="ping verify", kind="reachability", passed=passed)])
+        return out
+
+    def confirm(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]:
+        self.calls.append("confirm")
+        out = {}
+        for p in plans:
+            was = p.device in self.pending and not self._fault(p.device, "expired")
+            self.pending.pop(p.device, None)
+            out[p.device] = DeviceOp(device=p.device, ok=True, pending_before=was)
+        return out
+
+    def restore(self, plans: list[DevicePlan], configs: dict[str, str]) -> dict[str, DeviceOp]:
+        self.calls.append("restore")
+        out = {}
+        for p in plans:
+            if self._fault(p.device, "unreachable-push"):
+                out[p.device] = DeviceOp(device=p.device, ok=False, error="timed out")
+                continue
+            self.pending.pop(p.device, None)
+            self.routers[p.device] = configs[p.device]
+            out[p.device] = DeviceOp(device=p.device, ok=True, verified=True)
+        return out
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def render(inv: Inventory, dev: Device) -> str:
+    return f"hostname {dev.name}\npassword {PASSWORD}\n"
+
+
+class World:
+    def __init__(self, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.state = tmp / "state"
+        monkeypatch.setenv("NETKIT_STATE_DIR", str(self.state))
+        write_lab_credentials(self.state)
+        self.inv = load_inventory(make_inventory(tmp))
+        self.routers = {n: "hostname factory\n" for n in self.inv.devices}
+        self.faults: dict[str, str] = {}
+        self.backends: list[FakeBackend] = []
+        self.events: list[Progress] = []
+        self.env = make_env(self.state)
+
+    def factory(self, plan: SitePlan, creds: dict[str, Credentials], masker: Masker,
+                progress: ProgressCallback) -> FakeBackend:
+        b = FakeBackend(self.routers, plan, self.faults)
+        self.backends.append(b)
+        return b
+
+    def tx(self, site: str) -> SiteTransaction:
+        return SiteTransaction(self.inv, site, self.env, self.factory, progress=self.events.append, render=render)
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    return World(tmp_path, monkeypatch)
+
+
+def test_success_confirms_every_device_records_audit_and_file_sd(world: World) -> None:
+    report = world.tx("nat-dc").provision(ProvisionOptions())
+    assert report.result == "confirmed" and report.exit_code == 0
+    assert world.backends[0].calls == ["backup", "push", "check", "confirm"] and world.backends[0].closed
+    assert {d.name: d.status for d in report.devices} == {"dc-core1": "confirmed", "dc-core2": "confirmed",
+                                                          "verify-svc": "skipped"}
+    assert world.routers["dc-core1"].startswith("hostname dc-core1")
+    entry = world.env.audit.entries("nat-dc")[-1]
+    assert entry.result == "confirmed" and entry.who == "tester" and len(entry.devices) == 3
+    audit_text = world.env.audit.path.read_text()
+    assert PASSWORD not in audit_text and "********" in audit_text
+    assert report.file_sd and "198.19.0" not in Path(report.file_sd).read_text()
+    assert "127.0.19.11:161" in Path(report.file_sd).read_text()
+    assert world.env.store.read("nat-dc", "dc-core1", report.backup_id) == "hostname factory\n"
+    assert ("dc-core1", "render", "ok") in [(e.device, e.step, e.status) for e in world.events]
+
+
+def test_rerun_changes_nothing_and_says_so(world: World) -> None:
+    world.tx("moj-hq").provision(ProvisionOptions())
+    report = world.tx("moj-hq").provision(ProvisionOptions())
+    assert report.result == "unchanged" and report.exit_code == 0 and not report.changed
+    assert "nothing changed" in report.message
+    assert world.backends[-1].calls == ["backup", "push"]
+
+
+def test_check_only_shows_diffs_and_changes_nothing(world: World) -> None:
+    report = world.tx("nat-dc").provision(ProvisionOptions(check_only=True))
+    assert report.result == "checked" and report.exit_code == 0
+    assert world.backends[0].calls == ["backup", "diff"]
+    assert world.routers["dc-core1"] == "hostname factory\n"
+    assert report.device("dc-core1").diff and PASSWORD not in report.device("dc-core1").diff
+    assert report.file_sd is None
+
+
+@pytest.mark.parametrize("fault", ["check", "reject", "expired"])
+def test_a_fault_on_one_device_rolls_back_the_whole_site(world: World, fault: str) -> None:
+    world.faults["dc-core2"] = fault
+    report = world.tx("nat-dc").provision(ProvisionOptions())
+    assert report.result == "rolled-back" and report.exit_code == 1
+    assert world.backends[0].calls[-1] == "restore"
+    assert world.routers["dc-core1"] == world.routers["dc-core2"] == "hostname factory\n"
+    assert report.device("dc-core1").status == "rolled-back" and report.device("dc-core1").restored_verified
+    assert "rolling the whole site back" in report.message
+    assert world.env.audit.entries("nat-dc")[-1].result == "rolled-back"
+    assert report.file_sd is None
+
+
+def test_unreachable_before_commit_leaves_it_unchanged_and_rolls_back_the_others(world: World) -> None:
+    world.faults["dc-core2"] = "unreachable-push"
+    report = world.tx("nat-dc").provision(ProvisionOptions())
+    assert report.result == "failed" and report.exit_code == 1  # the unreachable one could not be proven
+    assert world.routers["dc-core1"] == "hostname factory\n"
+    core2 = report.device("dc-core2")
+    assert core2.status == "failed" and "never committed, so unchanged" in (core2.error or "")
+
+
+def test_backup_failure_changes_nothing(world: World) -> None:
+    world.faults["dc-core1"] = "backup"
+    report = world.tx("nat-dc").provision(ProvisionOptions())
+    assert report.result == "failed" and world.backends[0].calls == ["backup"]
+    assert "no device was changed" in report.message
+    assert world.routers["dc-core2"] == "hostname factory\n"
+
+
+def test_bad_input_touches_nothing(world: World) -> None:
+    with pytest.raises(InputError, match=r"valid sites: .*moj-hq"):
+        world.tx("no-such-site").provision(ProvisionOptions())
+    with pytest.raises(InputError, match="its devices: dc-core1, dc-core2, verify-svc"):
+        world.tx("nat-dc").provision(ProvisionOptions(only=["nope"]))
+    with pytest.raises(InputError, match="no device netkit can configure"):
+        world.tx("nat-dc").provision(ProvisionOptions(only=["verify-svc"]))
+
+    def broken(inv: Inventory, dev: Device) -> str:
+        raise KeyError("undefined variable")
+
+    tx = SiteTransaction(world.inv, "moj-hq", world.env, world.factory, render=broken)
+    with pytest.raises(InputError, match="moj-hq-r1: rendering the intended config failed"):
+        tx.provision(ProvisionOptions())
+    assert world.backends == []
+
+
+def test_second_run_on_a_locked_site_is_refused_with_holder(world: World) -> None:
+    lock = SiteLock(world.env.locks_dir, "moj-hq", "netkit provision site moj-hq")
+    lock.acquire()
+    try:
+        with pytest.raises(SiteLocked, match=r"site moj-hq is locked by .*pid \d+.* since 20") as exc:
+            world.tx("moj-hq").provision(ProvisionOptions())
+        assert exc.value.exit_code == 1
+    finally:
+        lock.release()
+    assert world.backends == []
+    assert world.tx("moj-hq").provision(ProvisionOptions()).result == "confirmed"
+
+
+def test_rollback_restores_the_previous_backup_and_proves_it(world: World) -> None:
+    world.tx("moj-hq").provision(ProvisionOptions())
+    assert world.routers["moj-hq-r1"].startswith("hostname moj-hq-r1")
+    report = world.tx("moj-hq").rollback()
+    assert report.result == "restored", report.message
+    assert world.routers["moj-hq-r1"] == "hostname factory\n"
+    assert report.device("moj-hq-r1").restored_verified
+    assert PASSWORD not in report.device("moj-hq-r1").diff
+    # and forward again, to an explicit id
+    first_provisioned = report.backup_id
+    assert first_provisioned is not None
+    again = world.tx("moj-hq").rollback(to=first_provisioned)
+    assert again.result == "restored" and world.routers["moj-hq-r1"].startswith("hostname moj-hq-r1")
+    with pytest.raises(InputError, match="no backup with id"):
+        world.tx("moj-hq").rollback(to="deadbeef")
+
+
+def test_diff_reports_drift_without_changing(world: World) -> None:
+    report = world.tx("moj-hq").diff()
+    assert report.device("moj-hq-r1").changed and "drift on moj-hq-r1" in report.message
+    assert world.routers["moj-hq-r1"] == "hostname factory\n"
