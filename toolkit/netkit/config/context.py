@@ -7,6 +7,7 @@ names, QoS rates), so templates only lay out text. Secrets appear as `@@secret:<
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -195,6 +196,7 @@ class DeviceContext(Ctx):
     timers: Timers
 
 
+@lru_cache(maxsize=65536)
 def net(prefix: ipaddress.IPv4Network) -> Net:
     return Net(prefix=str(prefix), network=str(prefix.network_address), prefixlen=prefix.prefixlen,
                netmask=str(prefix.netmask), wildcard=str(prefix.hostmask))
@@ -218,6 +220,8 @@ class InventoryIndex:
             self.links[(link.a.device, link.a.interface)] = link
             self.links[(link.b.device, link.b.interface)] = link
         self.bgp_speakers = {name for name, dev in inventory.devices.items() if _speaks_bgp(dev)}
+        self.site_ctx: dict[str, SiteCtx] = {}  # shared by the devices of a site
+        self.vlans: dict[str, list[Vlan]] = {}
 
 
 def _speaks_bgp(dev: Device) -> bool:
@@ -338,9 +342,24 @@ class _Builder:
     def vlans(self) -> list[Vlan]:
         if self.dev.role != Role.ACCESS_SWITCH and not any(i.vlan for i in self.dev.interfaces):
             return []
-        a = self.site.addressing
-        return [Vlan(id=s.vlan, name=f"NETKIT-{label}", net=net(s.prefix), gateway=str(s.gateway))
+        cached = self.idx.vlans.get(self.site.code)
+        if cached is None:
+            a = self.site.addressing
+            cached = self.idx.vlans[self.site.code] = [
+                Vlan(id=s.vlan, name=f"NETKIT-{label}", net=net(s.prefix), gateway=str(s.gateway))
                 for label, s in (("USER", a.user), ("VOICE", a.voice), ("MGMT", a.mgmt))]
+        return cached
+
+    def site_ctx(self) -> SiteCtx:
+        site = self.site
+        cached = self.idx.site_ctx.get(site.code)
+        if cached is None:
+            ministry = self.inv.ministries.get(site.ministry)
+            cached = self.idx.site_ctx[site.code] = SiteCtx(
+                code=site.code, name=site.name, kind=site.kind, ministry=site.ministry,
+                ministry_name=ministry.name if ministry else site.ministry, province=site.province,
+                address=site.address, asn=site.asn, block=net(site.block))
+        return cached
 
     def build(self) -> DeviceContext:
         dev, inv, site = self.dev, self.inv, self.site
@@ -357,14 +376,11 @@ class _Builder:
         qos = [QosCtx(interface=i.name, mbps=i.committed_mbps, kbps=int(i.committed_mbps * 1000),
                       bps=int(i.committed_mbps * 1_000_000), policy=f"NETKIT-CIR-{int(i.committed_mbps)}M")
                for i in data if i.committed_mbps and i.ebgp_peer_asn and self.traits.qos]
-        ministry = inv.ministries.get(dev.ministry)
         return DeviceContext(
             hostname=dev.name, domain=inv.network.domain, platform=dev.platform.value, role=dev.role.value,
             is_router=dev.is_router, is_switch=dev.role == Role.ACCESS_SWITCH, network_name=inv.network.name,
             banner=inv.network.banner,
-            site=SiteCtx(code=site.code, name=site.name, kind=site.kind, ministry=site.ministry,
-                         ministry_name=ministry.name if ministry else site.ministry, province=site.province,
-                         address=site.address, asn=site.asn, block=net(site.block)),
+            site=self.site_ctx(),
             ntp_servers=[str(a) for a in inv.network.ntp_servers],
             syslog_servers=[str(a) for a in inv.network.syslog_servers],
             dns_servers=[str(a) for a in inv.network.dns_servers],

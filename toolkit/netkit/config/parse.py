@@ -1,0 +1,220 @@
+"""A fast hierarchical parser for the configuration syntaxes netkit renders.
+
+Each file becomes a tree of `Line`s (text, 1-based line number, parent, children), like ciscoconfparse2
+builds, but about 100x faster, which is what validating 10,000 devices needs. The syntax families:
+  indent    IOS, EOS, FRR, Huawei VRP: children are indented under their parent
+  braces    Junos: `name {` opens a block, `}` closes it, `leaf;` is a statement
+  routeros  RouterOS scripts: `/path` lines open a section, commands belong to the last section
+Comments, banners and block terminators (`exit`, `quit`, `return`, `end`) are not statements.
+Problems the parser itself finds (an unbalanced brace, a command outside any section) are `ParseError`s.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+TERMINATORS = frozenset({"exit", "exit-address-family", "exit-vrf", "end", "quit", "return", "exit-vni"})
+BANNER = re.compile(r"^banner\s+\S+(?:\s+(\^C|\S))?(.*)$")
+SYNTAX_FAMILY = {"ios": "indent", "eos": "indent", "frr": "indent", "vrp": "indent", "junos": "braces",
+                 "routeros": "routeros"}
+COMMENT_CHARS = {"ios": "!", "eos": "!", "frr": "!", "vrp": "#!", "junos": "#", "routeros": "#"}
+
+
+class Line:
+    """One statement: its text (without indentation, braces or the trailing `;`), its 1-based line
+    number, its parent and children, and its path: the texts of its parents and itself joined by
+    spaces (Junos `set` style: `system services ssh protocol-version v2`)."""
+
+    __slots__ = ("children", "lineno", "parent", "path", "text")
+
+    def __init__(self, text: str, lineno: int, parent: Line | None = None) -> None:
+        self.text = text
+        self.lineno = lineno
+        self.parent = parent
+        self.children: list[Line] = []
+        self.path: str = f"{parent.path} {text}" if parent is not None else text
+
+    def __repr__(self) -> str:
+        return f"Line({self.lineno}: {self.path!r})"
+
+    def descendants(self) -> Iterator[Line]:
+        for child in self.children:
+            yield child
+            yield from child.descendants()
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    lineno: int
+    message: str
+    text: str
+
+
+class ConfigTree:
+    """A parsed file. `search` runs a MULTILINE regex over all statements at once (one statement per
+    line, by text or by path) and maps each match back to its Line: much faster than a loop per line."""
+
+    __slots__ = ("_flat", "errors", "lines", "roots", "syntax")
+
+    def __init__(self, syntax: str, roots: list[Line], lines: list[Line], errors: list[ParseError]) -> None:
+        self.syntax = syntax
+        self.roots = roots
+        self.lines = lines  # every statement in file order
+        self.errors = errors
+        self._flat: dict[bool, tuple[str, list[int]]] = {}
+
+    def flat(self, by_path: bool) -> tuple[str, list[int]]:
+        cached = self._flat.get(by_path)
+        if cached is None:
+            texts = [ln.path if by_path else ln.text for ln in self.lines]
+            starts: list[int] = []
+            pos = 0
+            for t in texts:
+                starts.append(pos)
+                pos += len(t) + 1
+            cached = self._flat[by_path] = ("\n".join(texts), starts)
+        return cached
+
+    def search(self, pattern: re.Pattern[str], by_path: bool = False) -> Iterator[tuple[Line, re.Match[str]]]:
+        """Every statement matching `pattern` (compile it with re.M; match spaces with ' ', not \\s)."""
+        text, starts = self.flat(by_path)
+        for m in pattern.finditer(text):
+            yield self.lines[bisect_right(starts, m.start()) - 1], m
+
+
+def _indent(text: str, syntax: str) -> ConfigTree:
+    roots: list[Line] = []
+    lines: list[Line] = []
+    errors: list[ParseError] = []
+    stack: list[tuple[int, Line]] = []
+    comments = COMMENT_CHARS[syntax]
+    banner_end: str | None = None
+    for n, raw in enumerate(text.splitlines(), 1):
+        if banner_end is not None:
+            if (raw.strip() == "EOF") if banner_end == "EOF" else (banner_end in raw):
+                banner_end = None
+            continue
+        stripped = raw.strip()
+        if not stripped or stripped[0] in comments:
+            continue
+        body = raw.lstrip(" ")
+        if body != raw.lstrip():
+            errors.append(ParseError(n, "indented with tabs (use spaces)", raw))
+        indent = len(raw) - len(body)
+        if stripped in TERMINATORS:
+            continue
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        if parent is None and indent > 0 and syntax != "vrp":
+            errors.append(ParseError(n, "indented line with no parent statement above it", raw))
+        line = Line(stripped, n, parent)
+        (parent.children if parent is not None else roots).append(line)
+        lines.append(line)
+        stack.append((indent, line))
+        if indent == 0 and stripped.startswith("banner "):
+            m = BANNER.match(stripped)
+            if m is not None and m.group(1) is None:
+                banner_end = "EOF"  # EOS: the text follows, up to a line `EOF`
+            elif m is not None and m.group(1) not in m.group(2):
+                banner_end = m.group(1)
+    if banner_end is not None:
+        errors.append(ParseError(len(text.splitlines()), f"banner not closed (expected {banner_end})", ""))
+    return ConfigTree(syntax, roots, lines, errors)
+
+
+_JUNOS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def _braces(text: str) -> ConfigTree:
+    roots: list[Line] = []
+    lines: list[Line] = []
+    errors: list[ParseError] = []
+    stack: list[Line] = []
+    in_comment = False
+    for n, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.strip()
+        if in_comment:
+            if "*/" in stripped:
+                in_comment = False
+                stripped = stripped.split("*/", 1)[1].strip()
+            else:
+                continue
+        if stripped.startswith("/*"):
+            if "*/" not in stripped:
+                in_comment = True
+                continue
+            stripped = _JUNOS_COMMENT.sub("", stripped).strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped == "}":
+            if not stack:
+                errors.append(ParseError(n, "closing brace without an open block", raw))
+            else:
+                stack.pop()
+            continue
+        parent = stack[-1] if stack else None
+        if stripped.endswith("{"):
+            line = Line(stripped[:-1].rstrip(), n, parent)
+            stack.append(line)
+        elif stripped.endswith(";"):
+            line = Line(stripped[:-1].rstrip(), n, parent)
+        else:
+            errors.append(ParseError(n, "statement ends with neither ';' nor '{'", raw))
+            line = Line(stripped, n, parent)
+        (parent.children if parent is not None else roots).append(line)
+        lines.append(line)
+    for open_block in stack:
+        errors.append(ParseError(open_block.lineno, f"block '{open_block.text}' is never closed", open_block.text))
+    return ConfigTree("junos", roots, lines, errors)
+
+
+def _routeros(text: str) -> ConfigTree:
+    roots: list[Line] = []
+    lines: list[Line] = []
+    errors: list[ParseError] = []
+    section: Line | None = None
+    pending = ""
+    pending_no = 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.strip()
+        if pending:
+            stripped = pending + stripped
+            n = pending_no
+            pending = ""
+        if stripped.endswith("\\"):
+            pending, pending_no = stripped[:-1], n
+            continue
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("/"):
+            section = Line(stripped, n)
+            roots.append(section)
+            lines.append(section)
+            continue
+        if section is None:
+            errors.append(ParseError(n, "command outside any /section", raw))
+            continue
+        if stripped.count('"') % 2:
+            errors.append(ParseError(n, "unbalanced double quote", raw))
+        line = Line(stripped, n, section)
+        section.children.append(line)
+        lines.append(line)
+    if pending:
+        errors.append(ParseError(pending_no, "line continuation (\\) at the end of the file", pending))
+    return ConfigTree("routeros", roots, lines, errors)
+
+
+def parse(text: str, syntax: str) -> ConfigTree:
+    """Parse a configuration file of a syntax in SYNTAX_FAMILY."""
+    family = SYNTAX_FAMILY.get(syntax)
+    if family == "indent":
+        return _indent(text, syntax)
+    if family == "braces":
+        return _braces(text)
+    if family == "routeros":
+        return _routeros(text)
+    raise ValueError(f"no parser for syntax {syntax!r} (known: {', '.join(SYNTAX_FAMILY)})")
