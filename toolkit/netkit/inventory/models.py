@@ -306,6 +306,7 @@ class Site(Strict):
     static_routes: list[StaticRoute]
     devices: list[str]
     links: list[str]
+    vars_file: Path | None = None  # where the site's netkit_site came from, for messages
 
 
 class Device(Strict):
@@ -344,6 +345,7 @@ class Inventory(Strict):
     sites: dict[str, Site]
     devices: dict[str, Device]
     links: dict[str, Link]
+    network_file: Path | None = None  # where netkit_network came from, for messages
 
     def site_devices(self, code: str) -> list[Device]:
         return [self.devices[d] for d in self.sites[code].devices]
