@@ -162,6 +162,10 @@ def exec_cmd(
     inventory: InventoryOption = None,
 ) -> None:
     """Run a command inside the device (`vtysh` there targets its FRR); exits with the command's code."""
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise InputError("give the command after --, e.g. `netkit lab exec dc-core1 -- ip -br addr`")
     argv = shell.device_argv(_running_plan(inventory), device, command)
     raise typer.Exit(subprocess.call(argv))
 

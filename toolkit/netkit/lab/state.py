@@ -110,13 +110,27 @@ class StateStore:
         os.replace(tmp, self.path)
 
 
+_held: dict[Path, int] = {}
+
+
 @contextlib.contextmanager
 def lab_lock(directory: Path) -> Iterator[None]:
-    """One lab command at a time per state directory (up, down and impair change the same things)."""
+    """One lab command at a time per state directory (up, down and impair change the same things).
+    Re-entrant within a process, so a signal handler's teardown cannot deadlock on a `lab up` it interrupts."""
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / "lock", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+    key = directory.resolve()
+    if _held.get(key):
+        _held[key] += 1
         try:
             yield
         finally:
+            _held[key] -= 1
+        return
+    with open(directory / "lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            _held.pop(key, None)
             fcntl.flock(f, fcntl.LOCK_UN)
