@@ -1,9 +1,50 @@
-"""`netkit report`: filled in by its own issue."""
+"""`netkit report sla`: the monthly per-ministry report of every site against its agreement."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from netkit.cli.common import JsonOption, console, print_json
+from netkit.errors import InputError
+from netkit.monitor.report import build_sla_report, parse_period
+from netkit.monitor.report_prometheus import PrometheusClient
+from netkit.monitor.report_render import to_csv, to_html
+
+report_app = typer.Typer(help="Reports for the ministries, read from Prometheus.", no_args_is_help=True)
+
+
+@report_app.command("sla")
+def sla(
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM (UTC).")],
+    ministry: Annotated[str | None, typer.Option(help="Only this ministry's sites (its code, e.g. moj).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html (with plots) or csv.")] = "html",
+    prometheus: Annotated[str, typer.Option(envvar="NETKIT_PROMETHEUS_URL",
+                                            help="Prometheus base URL.")] = "http://127.0.0.1:9090",
+    out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Each site's measured availability, latency and loss for the month against its agreement."""
+    if fmt not in ("html", "csv"):
+        raise InputError(f"--format {fmt!r}: choose html or csv")
+    report = build_sla_report(PrometheusClient(prometheus), parse_period(period, datetime.now(UTC)), ministry)
+    if json:
+        print_json(report.model_dump(mode="json"))
+        return
+    text = to_html(report) if fmt == "html" else to_csv(report)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    sites = sum(len(m.sites) for m in report.ministries)
+    breached = sum(1 for m in report.ministries for s in m.sites if s.met is False)
+    console.print(f"[green]ok[/] {out}: {sites} sites of {len(report.ministries)} ministries for {period}"
+                  f"{' (partial month)' if report.period.partial else ''}; {breached} breached an agreement",
+                  highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Nothing yet."""
+    app.add_typer(report_app, name="report")
