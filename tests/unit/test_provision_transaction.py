@@ -13,7 +13,8 @@ from netkit.provision.backend import CheckResult, DeviceOp, Progress, ProgressCa
 from netkit.provision.lock import SiteLock, SiteLocked
 from netkit.provision.masking import Masker
 from netkit.provision.plan import DevicePlan, SitePlan
-from netkit.provision.transaction import ProvisionOptions, SiteTransaction
+from netkit.provision.report import SiteReport
+from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
 from provision_fixtures import PASSWORD, make_env, make_inventory, write_lab_credentials
 
 
@@ -234,3 +235,41 @@ def test_diff_reports_drift_without_changing(world: World) -> None:
     report = world.tx("moj-hq").diff()
     assert report.device("moj-hq-r1").changed and "drift on moj-hq-r1" in report.message
     assert world.routers["moj-hq-r1"] == "hostname factory\n"
+
+
+def batch(world: World, sites: list[str]) -> list[SiteReport]:
+    return provision_many(world.inv, sites, world.env, world.factory, ProvisionOptions(),
+                          progress=world.events.append, render=render)
+
+
+def test_a_batch_runs_each_phase_once_for_every_site(world: World) -> None:
+    reports = batch(world, ["nat-dc", "moj-hq", "moci-hq"])
+    assert [r.result for r in reports] == ["confirmed"] * 3
+    assert len(world.backends) == 1 and world.backends[0].calls == ["backup", "push", "check", "confirm"]
+    assert len({r.backup_id for r in reports}) == 3  # one backup commit per site
+    assert [e.site for e in world.env.audit.entries()] == ["nat-dc", "moj-hq", "moci-hq"]
+    again = batch(world, ["nat-dc", "moj-hq"])
+    assert [r.result for r in again] == ["unchanged", "unchanged"]
+
+
+def test_a_failing_customer_site_does_not_take_the_others_back(world: World) -> None:
+    world.faults["moj-hq-r1"] = "check"
+    reports = {r.site: r for r in batch(world, ["nat-dc", "moj-hq", "moci-hq"])}
+    assert reports["moj-hq"].result == "rolled-back" and world.routers["moj-hq-r1"] == "hostname factory\n"
+    assert reports["nat-dc"].result == "confirmed" and reports["moci-hq"].result == "confirmed"
+
+
+def test_a_failing_datacenter_takes_the_whole_batch_back(world: World) -> None:
+    world.faults["dc-core2"] = "check"
+    reports = {r.site: r for r in batch(world, ["nat-dc", "moj-hq"])}
+    assert reports["nat-dc"].result == "rolled-back" and reports["moj-hq"].result == "rolled-back"
+    assert "data-center site nat-dc failed" in reports["moj-hq"].message
+    assert all(world.routers[d] == "hostname factory\n" for d in ("dc-core1", "dc-core2", "moj-hq-r1"))
+
+
+def test_a_batch_with_one_locked_site_is_refused_before_any_device(world: World) -> None:
+    with SiteLock(world.env.locks_dir, "moj-hq", "someone else"), pytest.raises(SiteLocked, match="moj-hq"):
+        batch(world, ["nat-dc", "moj-hq"])
+    assert world.backends == []
+    with SiteLock(world.env.locks_dir, "nat-dc"):  # the batch's own locks were released
+        pass

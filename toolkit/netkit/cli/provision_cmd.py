@@ -22,7 +22,7 @@ from netkit.provision.defaults import ansible_factory, production_env
 from netkit.provision.masking import Masker
 from netkit.provision.plan import choose_site
 from netkit.provision.report import SiteReport
-from netkit.provision.transaction import ProvisionOptions, SiteTransaction
+from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
 
 STEPS = ("render", "backup", "diff", "commit", "checks", "confirm", "rollback")
 _STYLE = {"running": "yellow", "ok": "green", "changed": "cyan", "unchanged": "dim", "failed": "bold red",
@@ -134,7 +134,9 @@ provision_app = typer.Typer(help="Push intended configs to a site as one transac
 
 @provision_app.command("site")
 def provision_site(
-    site: Annotated[str, typer.Argument(help="Site code (see `netkit inventory show`).")],
+    sites: Annotated[list[str] | None, typer.Argument(
+        help="Site code(s) (see `netkit inventory show`); several sites run as one batch.")] = None,
+    all_sites: Annotated[bool, typer.Option("--all", help="Every site (data centers first, in one batch).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Stop after the diffs: change nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     confirm_timeout: Annotated[int, typer.Option(min=30, max=3600, help="Revert timer (s): a device not confirmed "
@@ -149,16 +151,34 @@ def provision_site(
     """Render, lock, back up, commit with a revert timer, post-check, then confirm everywhere or roll the
     whole site back. Exit 0 confirmed/unchanged, 1 failed (rolled back), 2 bad input, 3 environment."""
     inv = open_inventory(inventory)
-    view = LiveView(enabled=not json)
-    tx = _transaction(inv, site, view, file_sd_dir)
-    chosen = choose_site(inv, site, only)  # bad SITE/--only: exit 2 before anything else
+    codes = _site_codes(inv, sites or [], all_sites)
+    if only and len(codes) != 1:
+        raise InputError("--only needs exactly one SITE")
+    chosen = [d.name for code in codes for d in choose_site(inv, code, only)]  # bad names: exit 2 first
     if not check:
-        devices = ", ".join(d.name for d in chosen)
-        _confirm(f"provision site {site} ({devices}); run with --check first to see the diffs", yes)
+        _confirm(f"provision site {', '.join(codes)} ({', '.join(chosen)}); run with --check first to see the diffs",
+                 yes)
+    view = LiveView(enabled=not json)
+    env = production_env(file_sd_dir, "netkit provision site " + " ".join(codes))
+    opts = ProvisionOptions(check_only=check, confirm_timeout=confirm_timeout, check_wait=check_wait, only=only)
     with view:
-        report = tx.provision(ProvisionOptions(check_only=check, confirm_timeout=confirm_timeout,
-                                               check_wait=check_wait, only=only))
-    _finish(report, json)
+        reports = provision_many(inv, codes, env, ansible_factory(inv), opts, progress=view)
+    if len(reports) == 1:
+        _finish(reports[0], json)
+    if json:
+        print_json(reports)
+    else:
+        for report in reports:
+            _print_report(report)
+    raise typer.Exit(max(r.exit_code for r in reports))
+
+
+def _site_codes(inv: Inventory, sites: list[str], all_sites: bool) -> list[str]:
+    if all_sites == bool(sites):
+        raise InputError(f"give SITE(s) or --all; valid sites: {', '.join(sorted(inv.sites))}")
+    codes = list(inv.sites) if all_sites else list(dict.fromkeys(sites))
+    # Data centers first: customer sites peer with their core routers.
+    return sorted(codes, key=lambda c: (inv.sites[c].kind != "datacenter", codes.index(c))) if all_sites else codes
 
 
 # ---------------------------------------------------------------------------------------- backup

@@ -13,6 +13,7 @@ DeviceStatus = Literal[
     "pending", "skipped", "backed-up", "diffed", "unchanged", "committed", "checked", "confirmed", "rolled-back",
     "rollback-failed", "failed", "restored",
 ]
+Action = Literal["provision", "check", "rollback", "diff", "backup"]
 SiteResult = Literal["confirmed", "unchanged", "checked", "rolled-back", "failed", "restored", "backed-up"]
 
 
@@ -31,7 +32,7 @@ class DeviceReport(BaseModel):
 
 
 class SiteReport(BaseModel):
-    action: Literal["provision", "check", "rollback", "diff", "backup"]
+    action: Action
     site: str
     who: str
     started: datetime
