@@ -1,0 +1,172 @@
+"""Compliance: a device's running config against its intended config, per feature, with remediation.
+
+Both configs are parsed into trees and compared by lineage (a statement with its parents), so order
+and indentation do not matter and a changed neighbour shows as one missing and one extra line inside
+its section. Lines FRR never prints (its defaults) and the noise of `show running-config` headers are
+ignored. Intended lines that carry a secret mark (`@@secret:...@@`) match any value in the running
+config: secrets are compared by whoever holds them, never here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from netkit.config.models import RenderedConfig
+from netkit.config.parse import ConfigTree, Line, parse
+from netkit.config.platforms import PLATFORMS
+from netkit.config.remediation import remediation
+from netkit.errors import InputError
+from netkit.inventory.models import Platform
+
+SEP = " > "
+_SECRET = re.compile(r"@@secret:[a-z_]+@@")
+
+# Statements that `show running-config` adds or that a platform never prints back.
+NOISE: dict[str, re.Pattern[str]] = {
+    "frr": re.compile(r"^(frr version |Building configuration|Current configuration|ip forwarding$)"),
+    "ios": re.compile(r"^(version |Building configuration|Current configuration|ntp clock-period )"),
+    "eos": re.compile(r"^(! device:|! boot system)"),
+    "junos": re.compile(r"^(version |## Last commit)"),
+    "vrp": re.compile(r"^(!Software Version|!Last configuration)"),
+    "routeros": re.compile(r"^(# (\w{3}/\d\d/\d{4}|\d{4}-\d\d-\d\d) |# software id)"),
+}
+
+# Feature of a statement, by the first match on its path (first applicable rule wins).
+_CISCO = (
+    ("interfaces", r"^interface |^vlan \d|^spanning-tree"),
+    ("snmp", r"^snmp-server |^agentx$"),
+    ("ntp", r"^ntp "),
+    ("logging", r"^logging |^log "),
+    ("aaa", r"^aaa |^username |^line |^ip ssh |^ip access-list |^access-list |^management |^banner |^no aaa "),
+    ("routing", r"^router |^ip route |^ip prefix-list |^route-map |^ip router-id|^ip routing|^no ip routing"
+                r"|^ip forwarding|^no ipv6 forwarding|^ip default-gateway"),
+    ("qos", r"^policy-map |^class-map "),
+)
+FEATURES: dict[str, tuple[tuple[str, str], ...]] = {
+    "frr": _CISCO, "ios": _CISCO, "eos": _CISCO,
+    "vrp": (("interfaces", r"^interface |^vlan |^port-group |^stp "), ("snmp", r"^snmp-agent"),
+            ("ntp", r"^ntp-service "), ("logging", r"^info-center "),
+            ("aaa", r"^aaa|^user-interface |^stelnet |^ssh |^acl |^header |^undo telnet"),
+            ("routing", r"^bgp |^ospf |^ip route-static |^ip ip-prefix |^route-policy ")),
+    "junos": (("ntp", r"^system ntp"), ("logging", r"^system syslog"),
+              ("aaa", r"^system (login|services)|^firewall "), ("interfaces", r"^interfaces |^vlans "),
+              ("snmp", r"^snmp "), ("qos", r"^class-of-service "),
+              ("routing", r"^(protocols|routing-options|policy-options) ")),
+    "routeros": (("interfaces", r"^/interface |^/ip address"), ("routing", r"^/routing |^/ip route"),
+                 ("snmp", r"^/snmp"), ("ntp", r"^/system ntp"), ("logging", r"^/system logging"),
+                 ("aaa", r"^/user|^/ip service|^/ip ssh|^/ip firewall|^/system note"), ("qos", r"^/queue ")),
+}
+_COMPILED = {k: tuple((f, re.compile(p)) for f, p in v) for k, v in FEATURES.items()}
+
+
+class FeatureCompliance(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    feature: str
+    compliant: bool
+    missing: list[str]  # intended statements absent from the running config ("parent > child")
+    extra: list[str]  # running statements the intended config does not have
+
+
+class DeviceCompliance(BaseModel):
+    device: str
+    site: str
+    platform: Platform
+    source: str  # where the running config came from
+    compliant: bool
+    features: list[FeatureCompliance]
+    remediation: str  # commands that make the device compliant ("" when it is)
+    error: str = ""  # the running config could not be obtained
+
+
+def _lineage(line: Line) -> tuple[str, ...]:
+    parts: list[str] = []
+    node: Line | None = line
+    while node is not None:
+        parts.append(node.text)
+        node = node.parent
+    return tuple(reversed(parts))
+
+
+def _clean(tree: ConfigTree) -> ConfigTree:
+    """Drop noise statements (and their children) from a parsed tree."""
+    noise = NOISE.get(tree.syntax)
+    if noise is None:
+        return tree
+    roots = [r for r in tree.roots if not noise.search(r.text)]
+    kept = {id(x) for r in roots for x in (r, *r.descendants())}
+    return ConfigTree(tree.syntax, roots, [ln for ln in tree.lines if id(ln) in kept], tree.errors)
+
+
+def _secret_matches(intended: ConfigTree, running: ConfigTree) -> None:
+    """Rewrite running statements that match an intended statement with a secret mark into that statement."""
+    patterns = []
+    for line in intended.lines:
+        if _SECRET.search(line.text):
+            parts = _SECRET.split(line.text)
+            rx = re.compile("^" + r"\S+".join(re.escape(p) for p in parts) + "$")
+            patterns.append((_lineage(line)[:-1], rx, line.text))
+    if not patterns:
+        return
+    for line in running.lines:
+        parents = _lineage(line)[:-1]
+        for want_parents, rx, text in patterns:
+            if parents == want_parents and rx.match(line.text):
+                line.text = text
+                break
+
+
+def feature_of(syntax: str, lineage: tuple[str, ...]) -> str:
+    path = " ".join(lineage)
+    for feature, rx in _COMPILED.get(syntax, ()):
+        if rx.search(path):
+            return feature
+    return "system"
+
+
+def compare(rendered: RenderedConfig, running_text: str, site: str, source: str) -> DeviceCompliance:
+    """Running vs intended for one device (its main configuration file)."""
+    syntax = PLATFORMS[rendered.platform].syntax
+    intended = _clean(parse(rendered.text, syntax))
+    running = _clean(parse(running_text, syntax))
+    _secret_matches(intended, running)
+    want = {_lineage(ln) for ln in intended.lines}
+    have = {_lineage(ln) for ln in running.lines}
+    by_feature: dict[str, tuple[list[str], list[str]]] = {}
+    for lin in sorted(want - have):
+        by_feature.setdefault(feature_of(syntax, lin), ([], []))[0].append(SEP.join(lin))
+    for lin in sorted(have - want):
+        by_feature.setdefault(feature_of(syntax, lin), ([], []))[1].append(SEP.join(lin))
+    names = sorted({feature_of(syntax, lin) for lin in want | have})
+    features = [FeatureCompliance(feature=f, compliant=f not in by_feature, missing=by_feature.get(f, ([], []))[0],
+                                  extra=by_feature.get(f, ([], []))[1]) for f in names]
+    compliant = not by_feature
+    fix = "" if compliant else remediation(syntax, running, intended, rendered.device)
+    return DeviceCompliance(device=rendered.device, site=site, platform=rendered.platform, source=source,
+                            compliant=compliant, features=features, remediation=fix)
+
+
+def unreachable(rendered: RenderedConfig, site: str, source: str, error: str) -> DeviceCompliance:
+    return DeviceCompliance(device=rendered.device, site=site, platform=rendered.platform, source=source,
+                            compliant=False, features=[], remediation="", error=error)
+
+
+def backup_file(backups: Path, site: str, device: str) -> Path | None:
+    """A device's backed-up running config: `<dir>/<site>/<device>.cfg`, else `<dir>/<device>.cfg`."""
+    for candidate in (backups / site / f"{device}.cfg", backups / f"{device}.cfg"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def from_backups(rendered: RenderedConfig, site: str, backups: Path) -> DeviceCompliance:
+    if not backups.is_dir():
+        raise InputError(f"backup store {backups} does not exist (run `netkit backup --all`, or give --backups DIR)")
+    path = backup_file(backups, site, rendered.device)
+    if path is None:
+        return unreachable(rendered, site, f"backups:{backups}",
+                           f"no backup of {rendered.device} in {backups} (expected {site}/{rendered.device}.cfg)")
+    return compare(rendered, path.read_text(), site, f"backup:{path}")
