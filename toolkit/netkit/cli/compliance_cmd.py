@@ -1,9 +1,131 @@
-"""`netkit compliance`: filled in by its own issue."""
+"""`netkit compliance [SITE|DEVICE ...|--all] [--from backups|live]`: running vs intended, per feature, with remediation."""
 
 from __future__ import annotations
 
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from netkit.cli.common import InventoryOption, JsonOption, console, open_inventory, print_json
+from netkit.config.compliance import DeviceCompliance, compare, from_backups, unreachable
+from netkit.config.models import RenderedConfig
+from netkit.config.platforms import PLATFORMS
+from netkit.config.render import Renderer
+from netkit.errors import InputError
+from netkit.inventory import Inventory
+from netkit.inventory.models import Device, Platform
+from netkit.paths import state_dir
+
+# NAPALM driver names per platform (community drivers for VRP and RouterOS, when installed).
+NAPALM_DRIVERS = {Platform.FRR: "frr", Platform.IOS: "ios", Platform.EOS: "eos", Platform.JUNOS: "junos",
+                  Platform.HUAWEI_VRP: "huawei_vrp", Platform.ROUTEROS: "ros"}
+# --live talks only to lab and loopback addresses unless told otherwise (no packet leaves a test machine).
+LOCAL_NETWORKS = (ipaddress.IPv4Network("198.18.0.0/15"), ipaddress.IPv4Network("127.0.0.0/8"))
+
+
+class Source(StrEnum):
+    backups = "backups"
+    live = "live"
+
+
+def _devices(inv: Inventory, names: list[str], all_: bool) -> list[Device]:
+    if all_ == bool(names):
+        raise InputError("give sites or devices, or --all")
+    if all_:
+        return [d for d in inv.devices.values() if d.platform in PLATFORMS]
+    out: dict[str, Device] = {}
+    for name in names:
+        if name in inv.sites:
+            out.update({d.name: d for d in inv.site_devices(name) if d.platform in PLATFORMS})
+        elif name in inv.devices:
+            out[name] = inv.devices[name]
+        else:
+            raise InputError(f"{inv.path}: no site or device named {name!r} (see `netkit inventory show`)")
+    return sorted(out.values(), key=lambda d: d.name)
+
+
+def _live(inv: Inventory, dev: Device, rendered: RenderedConfig, allow_remote: bool) -> DeviceCompliance:
+    source = f"live:{dev.mgmt_address}"
+    if not allow_remote and not any(dev.mgmt_address in net for net in LOCAL_NETWORKS):
+        return unreachable(rendered, dev.site, source, f"{dev.mgmt_address} is not a lab or loopback address; "
+                                                       "give --allow-remote to fetch from real devices")
+    try:
+        import napalm
+
+        from netkit.inventory.credentials import credentials_for
+
+        creds = credentials_for(inv, dev)
+        driver = napalm.get_network_driver(NAPALM_DRIVERS[dev.platform])
+        session = driver(hostname=str(dev.mgmt_address), username=creds.username,
+                         password=creds.password.get_secret_value(), timeout=30)
+        session.open()
+        try:
+            running = session.get_config(retrieve="running")["running"]
+        finally:
+            session.close()
+    except Exception as e:  # a driver's own errors: this device is reported, the others go on
+        return unreachable(rendered, dev.site, source, f"cannot read the running config: {type(e).__name__}: {e}")
+    return compare(rendered, running, dev.site, source)
+
+
+def _print(results: list[DeviceCompliance], show_lines: bool) -> None:
+    table = Table("device", "site", "source", "compliant", "features out of compliance")
+    for r in results:
+        bad = [f"{f.feature} (-{len(f.missing)} +{len(f.extra)})" for f in r.features if not f.compliant]
+        state = "[green]yes[/]" if r.compliant else ("[red]unknown[/]" if r.error else "[red]no[/]")
+        table.add_row(r.device, r.site, r.source.split(":", 1)[0], state, r.error or ", ".join(bad))
+    console.print(table)
+    for r in results:
+        if r.compliant or r.error or not show_lines:
+            continue
+        console.print(f"\n[bold]{r.device}[/]")
+        for f in r.features:
+            for line in f.missing:
+                console.print(f"  [green]+ missing[/] [dim]{f.feature}[/] {line}", highlight=False)
+            for line in f.extra:
+                console.print(f"  [red]- extra[/]   [dim]{f.feature}[/] {line}", highlight=False)
+        console.print("  [bold]remediation:[/]")
+        console.out("\n".join("    " + ln for ln in r.remediation.rstrip().splitlines()))
+    ok = sum(r.compliant for r in results)
+    console.print(f"\n{ok}/{len(results)} device(s) compliant", highlight=False)
+
+
+def compliance_command(
+    names: Annotated[list[str] | None, typer.Argument(help="Sites or devices.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every device of the inventory.")] = False,
+    source: Annotated[Source, typer.Option("--from", help="Where running configs come from.")] = Source.backups,
+    live: Annotated[bool, typer.Option("--live", help="Same as --from live.")] = False,
+    backups: Annotated[Path | None, typer.Option(
+        "--backups", help="Backup store: DIR/<site>/<device>.cfg or DIR/<device>.cfg [default: <state>/backups].",
+        file_okay=False)] = None,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="With --live, also contact devices outside the lab and loopback ranges.")] = False,
+    summary: Annotated[bool, typer.Option("--summary", help="Only the table, no lines or remediation.")] = False,
+    inventory: InventoryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Compare running with intended configs per feature; print missing/extra lines and remediation (exit 1 if any
+    device is not compliant)."""
+    inv = open_inventory(inventory)
+    devices = _devices(inv, names or [], all_)
+    use_live = live or source == Source.live
+    store = backups or state_dir() / "backups"
+    renderer = Renderer(inv)
+    results: list[DeviceCompliance] = []
+    for dev in devices:
+        rendered = renderer.render(dev)
+        results.append(_live(inv, dev, rendered, allow_remote) if use_live else from_backups(rendered, dev.site, store))
+    if json:
+        print_json(results)
+    else:
+        _print(results, show_lines=not summary)
+    if not all(r.compliant for r in results):
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    """Nothing yet."""
+    app.command("compliance")(compliance_command)

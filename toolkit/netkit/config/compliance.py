@@ -116,6 +116,8 @@ def _secret_matches(intended: ConfigTree, running: ConfigTree) -> None:
         for want_parents, rx, text in patterns:
             if parents == want_parents and rx.match(line.text):
                 line.text = text
+                for node in (line, *line.descendants()):
+                    node.path = f"{node.parent.path} {node.text}" if node.parent is not None else node.text
                 break
 
 

@@ -92,10 +92,14 @@ def _indent(text: str, syntax: str) -> ConfigTree:
     stack: list[tuple[int, Line]] = []
     comments = COMMENT_CHARS[syntax]
     banner_end: str | None = None
+    banner: list[str] = []  # a banner is one statement: header, text, closing line
+    banner_line: Line | None = None
     for n, raw in enumerate(text.splitlines(), 1):
-        if banner_end is not None:
+        if banner_end is not None and banner_line is not None:
+            banner.append(raw)
             if (raw.strip() == "EOF") if banner_end == "EOF" else (banner_end in raw):
                 banner_end = None
+                banner_line.text = banner_line.path = "\n".join(banner)
             continue
         stripped = raw.strip()
         if not stripped or stripped[0] in comments:
@@ -121,6 +125,7 @@ def _indent(text: str, syntax: str) -> ConfigTree:
                 banner_end = "EOF"  # EOS: the text follows, up to a line `EOF`
             elif m is not None and m.group(1) not in m.group(2):
                 banner_end = m.group(1)
+            banner, banner_line = [stripped], line
     if banner_end is not None:
         errors.append(ParseError(len(text.splitlines()), f"banner not closed (expected {banner_end})", ""))
     return ConfigTree(syntax, roots, lines, errors)
