@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from netkit.inventory.models import IPv4, IPv4If, IPv4Net, SiteAddressing, Subnet, VlanPlan
+from netkit.inventory.models import IPv4If, IPv4Net, SiteAddressing, Subnet, VlanPlan
 
 MIN_BLOCK_PREFIXLEN = 8
 MAX_BLOCK_PREFIXLEN = 26
@@ -45,7 +45,7 @@ def loopback(addressing: SiteAddressing, index: int) -> IPv4If:
             f"index {index} does not fit the site's loopback range {addressing.loopbacks} "
             f"(at most {addressing.loopbacks.num_addresses - 2} devices)"
         )
-    return ipaddress.IPv4Interface((addressing.loopbacks.network_address + index + 1, 32))
+    return ipaddress.IPv4Interface((int(addressing.loopbacks.network_address) + index + 1, 32))
 
 
 def p2p_prefix(addressing: SiteAddressing, position: int) -> IPv4Net:
@@ -53,12 +53,18 @@ def p2p_prefix(addressing: SiteAddressing, position: int) -> IPv4Net:
     count = addressing.p2p.num_addresses // 2
     if position >= count:
         raise ValueError(f"link {position + 1} does not fit the site's link range {addressing.p2p} ({count} links)")
-    return ipaddress.IPv4Network((addressing.p2p.network_address + 2 * position, 31))
+    return ipaddress.IPv4Network((int(addressing.p2p.network_address) + 2 * position, 31))
 
 
 def p2p_ends(prefix: IPv4Net) -> tuple[IPv4If, IPv4If]:
     """Addresses of the a and b ends: the two addresses of a /31, or the two hosts of a /30."""
-    hosts = [prefix.network_address, prefix.network_address + 1] if prefix.prefixlen == 31 else list(prefix.hosts())
+    base = int(prefix.network_address)
+    if prefix.prefixlen == 31:
+        hosts = [base, base + 1]
+    elif prefix.prefixlen == 32:
+        hosts = [base]
+    else:  # the first two host addresses (network and broadcast excluded)
+        hosts = [base + 1, base + 2] if prefix.num_addresses > 3 else [base + 1]
     if len(hosts) < 2:
         raise ValueError(f"link prefix {prefix} has fewer than two usable addresses")
     return (
@@ -69,7 +75,7 @@ def p2p_ends(prefix: IPv4Net) -> tuple[IPv4If, IPv4If]:
 
 def access_switch_address(addressing: SiteAddressing, position: int) -> IPv4If:
     """Access switch `position` (0-based) in the management VLAN, after the gateway."""
-    address: IPv4 = addressing.mgmt.gateway + 1 + position
-    if address not in addressing.mgmt.prefix or address == addressing.mgmt.prefix.broadcast_address:
+    address = int(addressing.mgmt.gateway) + 1 + position
+    if address >= int(addressing.mgmt.prefix.broadcast_address):
         raise ValueError(f"access switch {position + 1} does not fit the management VLAN {addressing.mgmt.prefix}")
     return ipaddress.IPv4Interface((address, addressing.mgmt.prefix.prefixlen))

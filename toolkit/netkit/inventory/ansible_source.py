@@ -1,19 +1,33 @@
 """Read an Ansible inventory with Ansible's own machinery (plugins, group_vars, host_vars, vault).
 
-Only the inventory layer of variable precedence applies here (no plays, no roles): group vars by
-group depth and priority, then host vars, top-level keys replaced as with Ansible's default
-`hash_behaviour=replace`. Each group's vars are computed once, which keeps 10,000 hosts fast.
+Only the inventory layers of Ansible's variable precedence apply here (no plays, no roles), in
+Ansible's default order (VARIABLE_PRECEDENCE): inventory-file vars of `all` then of the host's other
+groups (sorted by depth, priority, name), then vars-plugin vars (group_vars/ files) of `all` then of
+the other groups, then the host's inventory-file vars and its host_vars/ files. Merging follows
+Ansible's `hash_behaviour` (default: a later top-level key replaces an earlier one).
+
+Each group's vars are read and converted once and shared by its hosts (10,000 hosts share ~900
+groups), so a host costs one lookup of host_vars/ and a few dictionary merges.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netkit.errors import EnvironmentProblem, InventoryError
+
+if TYPE_CHECKING:
+    from netkit.inventory.ansible_glue import AnsibleWarning
+
+# The variables netkit reads; everything else (ansible_connection, users' own vars) is left to Ansible.
+NETKIT_KEYS = ("netkit_", "ansible_host")
+YAML_SUFFIXES = (".yml", ".yaml", ".json")
 
 
 @dataclass(frozen=True)
@@ -21,7 +35,9 @@ class RawHost:
     name: str
     vars: dict[str, Any]
     groups: list[str]
-    source: Path  # the file that most likely holds this host's netkit vars (for messages)
+    source: Path  # the file that holds this host's netkit_device (else ansible_host, else hosts.yml)
+    # "file:line" where each netkit variable of this host was defined (when Ansible tagged it)
+    origins: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,8 @@ class RawInventory:
     path: Path
     hosts: dict[str, RawHost]
     group_sources: dict[str, Path] = field(default_factory=dict)
+    # Problems Ansible only warned about (duplicate YAML keys, unexpected keys, unparsable files).
+    problems: list[str] = field(default_factory=list)
 
 
 def plain(value: Any) -> Any:
@@ -48,17 +66,20 @@ def plain(value: Any) -> Any:
 
 def _loader() -> Any:
     try:
-        from ansible.parsing.dataloader import DataLoader
-    except ImportError as e:  # pragma: no cover - guarded by the package's dependencies
-        raise EnvironmentProblem("ansible-core is not installed: pip install netkit") from e
-    loader = DataLoader()
-    password_file = os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE")
-    if password_file:
+        from ansible import constants as C
         from ansible.cli import CLI
 
+        from netkit.inventory.ansible_glue import FastLoader
+    except ImportError as e:  # pragma: no cover - guarded by the package's dependencies
+        raise EnvironmentProblem("ansible-core is not installed: pip install netkit") from e
+    loader = FastLoader()
+    password_file = os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE") or C.DEFAULT_VAULT_PASSWORD_FILE
+    if password_file:
         if not Path(password_file).is_file():
-            raise InventoryError(f"ANSIBLE_VAULT_PASSWORD_FILE={password_file}: no such file")
-        secrets = CLI.setup_vault_secrets(loader, vault_ids=[], vault_password_files=[password_file])
+            raise InventoryError(
+                f"ANSIBLE_VAULT_PASSWORD_FILE={password_file}: no such file (the vault password file must exist)"
+            )
+        secrets = CLI.setup_vault_secrets(loader, vault_ids=[], vault_password_files=[str(password_file)])
         loader.set_vault_secrets(secrets)
     return loader
 
@@ -72,52 +93,166 @@ def _source_of(path: Path, kind: str, name: str) -> Path | None:
     return None
 
 
+class _Layer:
+    """One layer of variables (a group's or a host's, from the inventory file or a vars plugin),
+    reduced to netkit's keys, converted to plain Python once, with where each key came from."""
+
+    __slots__ = ("origins", "vars")
+
+    def __init__(self, tagged: Mapping[str, Any]) -> None:
+        from netkit.inventory.ansible_glue import origin_of
+
+        self.vars: dict[str, Any] = {}
+        self.origins: dict[str, str] = {}
+        for key, value in tagged.items():
+            if not key.startswith(NETKIT_KEYS):
+                continue
+            self.vars[key] = plain(value)
+            path, line = origin_of(value)
+            if path is not None:
+                self.origins[key] = f"{path}:{line}" if line else path
+
+
+def _merge(layers: list[_Layer], deep: bool) -> tuple[dict[str, Any], dict[str, str]]:
+    """Ansible's combine_vars: `deep` is hash_behaviour=merge; else a later key replaces (a dict union)."""
+    from ansible.utils.vars import combine_vars
+
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for layer in layers:
+        if layer.vars:
+            merged = combine_vars(merged, layer.vars) if deep else merged | layer.vars
+            origins.update(layer.origins)
+    return merged, origins
+
+
+@functools.cache
+def _file_of(origin: str) -> Path:
+    return Path(origin.rsplit(":", 1)[0] if re.search(r":\d+$", origin) else origin)
+
+
+def _group_vars_files(path: Path) -> dict[str, Path]:
+    """group_vars/<name>[.yml|.yaml|.json] (file or directory) by group name, from one directory listing."""
+    base = (path if path.is_dir() else path.parent) / "group_vars"
+    found: dict[str, Path] = {}
+    if base.is_dir():
+        for entry in sorted(base.iterdir(), reverse=True):  # "x" sorts before "x.yml": the plain name wins
+            name = entry.name
+            for suffix in (".yml", ".yaml", ".json"):
+                name = name.removesuffix(suffix)
+            found[name] = entry
+    return found
+
+
 def read_ansible_inventory(path: Path) -> RawInventory:
     if not path.exists():
         raise InventoryError(
             f"{path}: no such inventory (give -i with a directory holding hosts.yml, or set NETKIT_INVENTORY)"
         )
     loader = _loader()
+    from ansible import constants as C
     from ansible.errors import AnsibleError
     from ansible.inventory.helpers import sort_groups
-    from ansible.inventory.manager import InventoryManager
-    from ansible.utils.vars import combine_vars
     from ansible.vars.manager import VariableManager
     from ansible.vars.plugins import get_vars_from_inventory_sources
 
-    sources = [str(path)]
-    VariableManager(loader=loader)  # primes the vars plugins (host_group_vars) as ansible-playbook does
-    try:
-        manager = InventoryManager(loader=loader, sources=sources)
-    except AnsibleError as e:
-        raise InventoryError(f"{path}: Ansible cannot parse this inventory: {e}") from e
-    if not manager.hosts:
-        raise InventoryError(f"{path}: the inventory has no hosts (is hosts.yml there and valid YAML?)")
+    from netkit.inventory.ansible_glue import YamlFirstInventoryManager, captured_warnings
 
-    group_vars: dict[str, dict[str, Any]] = {}
+    sources = [str(path)]
+    default_source = path / "hosts.yml" if path.is_dir() else path
+    hosts: dict[str, RawHost] = {}
+    deep = C.DEFAULT_HASH_BEHAVIOUR == "merge"
+    VariableManager(loader=loader)  # primes the vars plugins (host_group_vars) as ansible-playbook does
+    with captured_warnings() as warnings:
+        try:
+            manager = YamlFirstInventoryManager(loader=loader, sources=sources)
+        except AnsibleError as e:
+            raise InventoryError(f"{path}: Ansible cannot parse this inventory: {e}") from e
+        try:
+            file_layer: dict[str, _Layer] = {}
+            plugin_layer: dict[str, _Layer] = {}
+            for name, group in manager.groups.items():
+                file_layer[name] = _Layer(group.vars)
+                plugin_layer[name] = _Layer(get_vars_from_inventory_sources(loader, sources, [group], "task"))
+            for name, host in manager.hosts.items():
+                groups = sort_groups(host.get_groups())
+                layers = [file_layer[g.name] for g in groups] + [plugin_layer[g.name] for g in groups]
+                layers.append(_Layer(host.vars))
+                layers.append(_Layer(get_vars_from_inventory_sources(loader, sources, [host], "task")))
+                merged, origins = _merge(layers, deep)
+                origin = origins.get("netkit_device") or origins.get("ansible_host")
+                hosts[name] = RawHost(
+                    name=name, vars=merged, groups=[g.name for g in groups],
+                    source=_file_of(origin) if origin else _source_of(path, "host_vars", name) or default_source,
+                    origins=origins,
+                )
+        except AnsibleError as e:
+            raise InventoryError(f"{path}: Ansible cannot read the inventory's variables: {_short(e)}") from e
+    problems = warning_problems(path, warnings.items)
+    if not hosts:
+        raise InventoryError(
+            f"{path}: the inventory has no hosts", problems or [
+                f"{path}: Ansible found no hosts (a directory needs a hosts.yml with all: children: ... hosts:)"
+            ],
+        )
+    files = _group_vars_files(path)
+    group_sources = {name: files[name] for name in manager.groups if name in files}
+    return RawInventory(path=path, hosts=hosts, group_sources=group_sources, problems=problems)
+
+
+def _short(error: Exception) -> str:
+    """Ansible's error message without the source excerpt it appends (which may show secrets)."""
+    text = str(error).strip()
+    return text.split("\n\n")[0].replace("\n", " ")
+
+
+def _yaml_problem(file: Path) -> str | None:
+    """Where a YAML file stops being valid YAML, or None when it parses."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        for name, group in manager.groups.items():
-            group_vars[name] = combine_vars(
-                group.get_vars(), get_vars_from_inventory_sources(loader, sources, [group], "task")
-            )
-        hosts: dict[str, RawHost] = {}
-        default_source = path / "hosts.yml" if path.is_dir() else path
-        for name, host in manager.hosts.items():
-            merged: dict[str, Any] = {}
-            groups = sort_groups(host.get_groups())
-            for group in groups:
-                merged = combine_vars(merged, group_vars[group.name])
-            merged = combine_vars(merged, host.get_vars())
-            merged = combine_vars(merged, get_vars_from_inventory_sources(loader, sources, [host], "task"))
-            hosts[name] = RawHost(
-                name=name,
-                vars=plain({k: v for k, v in merged.items() if k.startswith(("netkit_", "ansible_host"))}),
-                groups=[g.name for g in groups],
-                source=_source_of(path, "host_vars", name) or default_source,
-            )
-    except AnsibleError as e:
-        raise InventoryError(f"{path}: Ansible cannot read the inventory's variables: {e}") from e
-    group_sources = {
-        name: src for name in manager.groups if (src := _source_of(path, "group_vars", name)) is not None
-    }
-    return RawInventory(path=path, hosts=hosts, group_sources=group_sources)
+        yaml.load(file.read_text(errors="replace"), Loader=loader)  # a safe loader (C if available)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        context = f" ({e.context})" if e.context else ""
+        return f"{file}{at}: not valid YAML: {e.problem}{context}"
+    except yaml.YAMLError as e:
+        return f"{file}: not valid YAML: {e}"
+    return None
+
+
+_FAILED = re.compile(r"Failed to parse inventory with '([^']+)' plugin")
+_UNABLE = re.compile(r"Unable to parse (.+) as an inventory source")
+
+
+def warning_problems(path: Path, items: list[AnsibleWarning]) -> list[str]:
+    """Ansible's warnings while loading, as netkit problems: each one means Ansible ignored or
+    guessed at part of the inventory, which a source of truth must not do silently."""
+    problems: list[str] = []
+    failures: list[AnsibleWarning] = []
+    for w in items:
+        if _FAILED.match(w.message):
+            failures.append(w)
+            continue
+        if unable := _UNABLE.match(w.message):
+            source = Path(unable.group(1))
+            if source.is_dir():
+                failures = []
+                continue
+            found = _yaml_problem(source) if source.suffix in YAML_SUFFIXES else None
+            if found is None:
+                causes = "; ".join(f"{m.group(1)}: {f.cause}" for f in failures if (m := _FAILED.match(f.message)))
+                found = f"{source}: Ansible cannot parse this inventory source ({causes or 'no plugin accepts it'})"
+            problems.append(found)
+            failures = []
+            continue
+        if w.message.startswith("No inventory was parsed"):
+            continue
+        where = w.origin or str(path)
+        text = w.message
+        if text.startswith("Found duplicate mapping key"):
+            text += " Ansible keeps only the last one: remove or rename the other (a host listed twice in one group, or a key given twice)."
+        problems.append(f"{where}: {text}")
+    return problems

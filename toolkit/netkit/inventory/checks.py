@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from itertools import combinations
 
-from netkit.inventory.models import Device, Inventory, Platform, Role
+from netkit.inventory.models import Device, Inventory, IPv4Net, Platform, Role
 
 Check = Callable[[Inventory], Iterator[str]]
 
@@ -30,13 +31,22 @@ ALLOWED_PLATFORMS = {
 }
 
 
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _where(dev: Device) -> str:
     return f"{dev.vars_file}: host {dev.name}"
 
 
 def _site_where(inv: Inventory, code: str) -> str:
-    base = inv.path if inv.path.is_file() else inv.path / "group_vars" / f"site_{code.replace('-', '_')}.yml"
-    return f"{base}: site {code}" if base.exists() else f"{inv.path}: site {code}"
+    site = inv.sites.get(code)
+    return f"{site.vars_file if site is not None and site.vars_file else inv.path}: site {code}"
+
+
+def _network_where(inv: Inventory) -> str:
+    return f"{inv.network_file or inv.path}: netkit_network"
 
 
 def role_platforms(inv: Inventory) -> Iterator[str]:
@@ -61,12 +71,18 @@ def duplicate_addresses(inv: Inventory) -> Iterator[str]:
 
 def overlapping_prefixes(inv: Inventory) -> Iterator[str]:
     blocks = [(f"site {s.code} block", s.block, _site_where(inv, s.code)) for s in inv.sites.values()]
-    blocks.append(("management_prefix", inv.network.management_prefix, f"{inv.path}: netkit_network"))
+    blocks.append(("management_prefix", inv.network.management_prefix, _network_where(inv)))
     if inv.network.noc is not None:
-        blocks.append(("noc.prefix", inv.network.noc.prefix, f"{inv.path}: netkit_network"))
-    for (n1, p1, w1), (n2, p2, _w2) in combinations(blocks, 2):
-        if p1.overlaps(p2):
-            yield f"{w1}: {n1} {p1} overlaps {n2} {p2} (give each a separate prefix)"
+        blocks.append(("noc.prefix", inv.network.noc.prefix, _network_where(inv)))
+    # Sorted by start address, a prefix overlaps an earlier one exactly when it starts before the
+    # furthest end seen so far: one pass instead of comparing every pair (850 sites = 360,000 pairs).
+    blocks.sort(key=lambda b: (int(b[1].network_address), -b[1].num_addresses))
+    widest: tuple[str, IPv4Net, str] | None = None
+    for name, prefix, where in blocks:
+        if widest is not None and int(prefix.network_address) <= int(widest[1].broadcast_address):
+            yield f"{where}: {name} {prefix} overlaps {widest[0]} {widest[1]} (give each a separate prefix)"
+        if widest is None or int(prefix.broadcast_address) > int(widest[1].broadcast_address):
+            widest = (name, prefix, where)
     for dev in inv.devices.values():
         if dev.mgmt_address not in inv.network.management_prefix:
             yield (f"{_where(dev)}: ansible_host {dev.mgmt_address} is outside the management prefix "
@@ -88,7 +104,7 @@ def links_to_known_ends(inv: Inventory) -> Iterator[str]:
                 yield f"{where}: link {link.name}: unknown device {end.device!r} (no such host in the inventory)"
                 continue
             pattern = INTERFACE_PATTERNS.get(dev.platform)
-            if pattern and not re.fullmatch(pattern, end.interface):
+            if pattern and not _compiled(pattern).fullmatch(end.interface):
                 yield (f"{where}: link {link.name}: {end.device} has no interface {end.interface!r} "
                        f"(a {dev.platform.value} interface name looks like {pattern!r})")
             if end.interface in (dev.mgmt_interface, "lo"):
@@ -124,7 +140,7 @@ def sites_are_complete(inv: Inventory) -> Iterator[str]:
         for target in site.targets:
             if target.kind in ("icmp", "tcp") and target.address not in (None, "router"):
                 try:
-                    __import__("ipaddress").IPv4Address(target.address)
+                    ipaddress.IPv4Address(target.address)
                 except ValueError:
                     yield (f"{where}: netkit_site.targets.{target.name}.address {target.address!r} is not an "
                            "IPv4 address (or 'router' for the site router's LAN gateway)")
@@ -142,13 +158,13 @@ def credentials_present(inv: Inventory) -> Iterator[str]:
                    f"of netkit_network.credential_sets ({known})")
     for name, cset in inv.network.credential_sets.items():
         if cset.source == "vars" and not (cset.username and cset.password):
-            yield f"{inv.path}: netkit_network.credential_sets.{name}: source vars needs username and password"
+            yield f"{_network_where(inv)}.credential_sets.{name}: source vars needs username and password"
 
 
 def noc_attachment(inv: Inventory) -> Iterator[str]:
     noc = inv.network.noc
     if noc is not None and noc.device not in inv.devices:
-        yield f"{inv.path}: netkit_network.noc.device {noc.device!r} is not a device of the inventory"
+        yield f"{_network_where(inv)}.noc.device {noc.device!r} is not a device of the inventory"
 
 
 ALL_CHECKS: tuple[Check, ...] = (
@@ -158,7 +174,7 @@ ALL_CHECKS: tuple[Check, ...] = (
 
 
 def run_checks(inv: Inventory) -> list[str]:
-    problems: list[str] = []
+    problems: dict[str, None] = {}  # ordered and without repeats
     for check in ALL_CHECKS:
-        problems.extend(p for p in check(inv) if p not in problems)
-    return problems
+        problems.update(dict.fromkeys(check(inv)))
+    return list(problems)
