@@ -204,7 +204,7 @@ def lab_manager() -> Iterator[LabManager]:
             if not done:
                 done = True
                 manager.release()
-                shutil.rmtree(STATE_DIR, ignore_errors=True)
+                shutil.rmtree(STATE_DIR.parent, ignore_errors=True)
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             teardown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -181,3 +182,28 @@ def test_lab_shell_and_exec(lab: Lab) -> None:
     assert shell.returncode == 0 and "(dc-core1)" in shell.stdout, shell.stderr
     shell = lab.netkit("lab", "shell", "dc-core1", "--bash", input="hostname\n")
     assert shell.returncode == 0 and "dc-core1" in shell.stdout.split(), shell.stderr
+
+
+def test_second_lab_up_is_a_noop(lab: Lab) -> None:
+    from netkit.lab.state import StateStore
+    from netkit.paths import lab_dir
+
+    before = StateStore(lab_dir()).load()
+    assert before is not None and before.phase == "up"
+    out = lab.netkit("lab", "up")
+    assert out.returncode == 0 and "already up" in out.stdout, out.stderr
+    after = StateStore(lab_dir()).load()
+    assert after is not None and after.processes == before.processes and after.started_at == before.started_at
+
+
+def test_status_shows_every_device_healthy_and_reachable(lab: Lab) -> None:
+    out = lab.netkit("lab", "status", "--json")
+    assert out.returncode == 0, out.stderr
+    status = json.loads(out.stdout)
+    assert status["healthy"] and status["up"] and not status["problems"]
+    assert {d["name"] for d in status["devices"]} == set(lab.plan.devices)
+    for d in status["devices"]:
+        assert d["mgmt_reachable"] and all(d["daemons"].values()), d
+        assert set(d["daemons"]) >= ({"zebra", "bgpd", "ospfd", "staticd", "snmpd", "sshd"} if d["kind"] == "router"
+                                     else {"http", "snmpd", "sshd"})
+    assert all(lk["a_state"] == "UP" and lk["b_state"] == "UP" for lk in status["links"])

@@ -6,6 +6,7 @@ behind: `lab down` (or the next `lab up`) finishes the job from there.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Callable
@@ -220,6 +221,8 @@ def _teardown(store: StateStore, plan: LabPlan | None) -> DownResult:
             _remove(Path(path))
             result.paths.append(path)
     store.clear()
+    with contextlib.suppress(OSError):  # the shared parent, once no lab uses it
+        (plan.run_dir.parent if plan else Path("/run/netkit-lab")).rmdir()
     return result
 
 
