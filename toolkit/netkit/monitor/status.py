@@ -1,0 +1,142 @@
+"""Every site against its targets, from a running exporter's /metrics or from one poll-and-probe cycle.
+
+Both sources become the same samples (metric name, labels, value), so the table means the same thing
+whichever way it was made.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
+
+from netkit.errors import NetkitError
+
+Sample = tuple[str, dict[str, str], float]
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    target: str
+    kind: str
+    success: bool | None
+    loss_ratio: float | None
+    rtt_avg_seconds: float | None
+    jitter_seconds: float | None
+    http_status: int | None
+    mou_latency_seconds: float | None
+    mou_loss_ratio: float | None
+    state: str  # ok | degraded | down | unknown
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        if self.success is False:
+            out.append("no answer")
+        if self.loss_ratio is not None and self.mou_loss_ratio is not None and self.loss_ratio > self.mou_loss_ratio:
+            out.append(f"loss {self.loss_ratio:.1%} > {self.mou_loss_ratio:.1%}")
+        if (self.rtt_avg_seconds is not None and self.mou_latency_seconds is not None
+                and self.rtt_avg_seconds > self.mou_latency_seconds):
+            out.append(f"rtt {self.rtt_avg_seconds * 1000:.1f} ms > {self.mou_latency_seconds * 1000:.0f} ms")
+        return out
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    device: str
+    up: bool
+    uptime_seconds: float | None
+    poll_seconds: float | None
+
+
+@dataclass
+class SiteStatus:
+    site: str
+    name: str = ""
+    ministry: str = ""
+    province: str = ""
+    maintenance: bool = False
+    targets: list[TargetStatus] = field(default_factory=list)
+    devices: list[DeviceStatus] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        states = {t.state for t in self.targets} | {"down" if not d.up else "ok" for d in self.devices}
+        for s in ("down", "degraded", "unknown"):
+            if s in states:
+                return "maintenance" if self.maintenance and s != "unknown" else s
+        return "ok"
+
+
+def samples_from_collectors(collectors: Iterable[Collector]) -> list[Sample]:
+    return [(s.name, dict(s.labels), s.value) for c in collectors for m in c.collect() for s in m.samples]
+
+
+def samples_from_text(text: str) -> list[Sample]:
+    return [(s.name, dict(s.labels), s.value) for fam in text_string_to_metric_families(text) for s in fam.samples]
+
+
+def fetch_samples(url: str, timeout: float = 10.0) -> list[Sample]:
+    target = url.rstrip("/") + ("" if url.rstrip("/").endswith("/metrics") else "/metrics")
+    try:
+        response = httpx.get(target, timeout=timeout, trust_env=False)
+        response.raise_for_status()
+    except httpx.HTTPError as e:
+        raise NetkitError(f"cannot read {target}: {e} (is `netkit monitor serve` running there?)") from e
+    return samples_from_text(response.text)
+
+
+def _target_state(success: bool | None, loss: float | None, rtt: float | None, mou_loss: float | None,
+                  mou_latency: float | None) -> str:
+    if success is None:
+        return "unknown"
+    if not success:
+        return "down"
+    if (loss is not None and mou_loss is not None and loss > mou_loss) or (
+            rtt is not None and mou_latency is not None and rtt > mou_latency):
+        return "degraded"
+    return "ok"
+
+
+def site_statuses(samples: list[Sample], only: str | None = None) -> list[SiteStatus]:
+    sites: dict[str, SiteStatus] = {}
+    per_target: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
+    per_device: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+
+    def site(code: str) -> SiteStatus:
+        return sites.setdefault(code, SiteStatus(site=code))
+
+    for name, labels, value in samples:
+        code = labels.get("site")
+        if code is None or (only is not None and code != only):
+            continue
+        if name == "netkit_site_info":
+            s = site(code)
+            s.name, s.ministry, s.province = labels.get("name", ""), labels.get("ministry", ""), labels.get(
+                "province", "")
+        elif name == "netkit_site_maintenance":
+            site(code).maintenance = value == 1
+        elif "target" in labels and name.startswith(("netkit_probe_", "netkit_mou_")) and "le" not in labels:
+            per_target[(code, labels["target"], labels.get("kind", ""))][name] = value
+        elif "device" in labels and name in ("netkit_device_up", "netkit_device_uptime_seconds",
+                                             "netkit_snmp_poll_duration_seconds"):
+            per_device[(code, labels["device"])][name] = value
+    for (code, target, kind), v in sorted(per_target.items()):
+        success = None if "netkit_probe_success" not in v else v["netkit_probe_success"] == 1
+        loss, rtt = v.get("netkit_probe_loss_ratio"), v.get("netkit_probe_rtt_avg_seconds")
+        mou_loss, mou_lat = v.get("netkit_mou_loss_ratio"), v.get("netkit_mou_latency_seconds")
+        status = v.get("netkit_probe_http_status_code")
+        site(code).targets.append(TargetStatus(
+            target=target, kind=kind, success=success, loss_ratio=loss, rtt_avg_seconds=rtt,
+            jitter_seconds=v.get("netkit_probe_jitter_seconds"), http_status=int(status) if status else None,
+            mou_latency_seconds=mou_lat, mou_loss_ratio=mou_loss,
+            state=_target_state(success, loss, rtt, mou_loss, mou_lat)))
+    for (code, device), v in sorted(per_device.items()):
+        site(code).devices.append(DeviceStatus(device=device, up=v.get("netkit_device_up") == 1,
+                                               uptime_seconds=v.get("netkit_device_uptime_seconds"),
+                                               poll_seconds=v.get("netkit_snmp_poll_duration_seconds")))
+    return [sites[k] for k in sorted(sites)]
