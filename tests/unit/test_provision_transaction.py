@@ -9,7 +9,7 @@ from netkit.errors import InputError
 from netkit.inventory import load_inventory
 from netkit.inventory.credentials import Credentials
 from netkit.inventory.models import Device, Inventory
-from netkit.provision.backend import CheckResult, DeviceOp, Progress, ProgressCallback
+from netkit.provision.backend import CheckResult, ConfirmOutcome, DeviceOp, Progress, ProgressCallback, PushOutcome
 from netkit.provision.lock import SiteLock, SiteLocked
 from netkit.provision.masking import Masker
 from netkit.provision.plan import DevicePlan, SitePlan
@@ -25,6 +25,7 @@ class FakeBackend:
         self.routers, self.plan, self.faults = routers, plan, faults
         self.pending: dict[str, str] = {}
         self.calls: list[str] = []
+        self.gates: dict[str, list[str]] = {}
         self.closed = False
 
     def _fault(self, device: str, op: str) -> bool:
@@ -36,7 +37,10 @@ class FakeBackend:
                 if self._fault(p.device, "backup") else DeviceOp(device=p.device, ok=True, running=self.routers[p.device])
                 for p in plans}
 
-    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int) -> dict[str, DeviceOp]:
+    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int, backup: bool = True) -> PushOutcome:
+        backups = self.backup(plans) if backup else {}
+        if any(not op.ok for op in backups.values()):
+            return PushOutcome(backups=backups)
         self.calls.append("push" if commit else "diff")
         out = {}
         for p in plans:
@@ -53,25 +57,25 @@ class FakeBackend:
                 self.pending[p.device] = self.routers[p.device]
                 self.routers[p.device] = want
             out[p.device] = DeviceOp(device=p.device, ok=True, diff=diff, committed=committed)
-        return out
+        return PushOutcome(backups=backups, pushed=out)
 
-    def check(self, plans: list[DevicePlan], wait: int) -> dict[str, DeviceOp]:
+    def check_and_confirm(self, plans: list[DevicePlan], *, wait: int, gates: dict[str, list[str]]) -> ConfirmOutcome:
         self.calls.append("check")
-        out = {}
+        self.gates = gates
+        checks = {}
         for p in plans:
             passed = not self._fault(p.device, "check")
-            out[p.device] = DeviceOp(device=p.device, ok=passed, checks=[
+            checks[p.device] = DeviceOp(device=p.device, ok=passed, checks=[
                 CheckResult(device=p.device, name="ping verify", kind="reachability", passed=passed)])
-        return out
-
-    def confirm(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]:
         self.calls.append("confirm")
-        out = {}
+        confirmed = {}
         for p in plans:
+            if not all(checks[g].ok for g in gates[p.device]):
+                continue
             was = p.device in self.pending and not self._fault(p.device, "expired")
             self.pending.pop(p.device, None)
-            out[p.device] = DeviceOp(device=p.device, ok=True, pending_before=was)
-        return out
+            confirmed[p.device] = DeviceOp(device=p.device, ok=True, pending_before=was)
+        return ConfirmOutcome(checks=checks, confirmed=confirmed)
 
     def restore(self, plans: list[DevicePlan], configs: dict[str, str]) -> dict[str, DeviceOp]:
         self.calls.append("restore")
@@ -246,6 +250,8 @@ def test_a_batch_runs_each_phase_once_for_every_site(world: World) -> None:
     reports = batch(world, ["nat-dc", "moj-hq", "moci-hq"])
     assert [r.result for r in reports] == ["confirmed"] * 3
     assert len(world.backends) == 1 and world.backends[0].calls == ["backup", "push", "check", "confirm"]
+    gates = world.backends[0].gates
+    assert gates["moj-hq-r1"] == ["dc-core1", "dc-core2", "moj-hq-r1"] and gates["dc-core1"] == ["dc-core1", "dc-core2"]
     assert len({r.backup_id for r in reports}) == 3  # one backup commit per site
     assert [e.site for e in world.env.audit.entries()] == ["nat-dc", "moj-hq", "moci-hq"]
     again = batch(world, ["nat-dc", "moj-hq"])

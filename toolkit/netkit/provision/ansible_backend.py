@@ -15,7 +15,16 @@ from typing import Any
 
 from netkit.inventory.credentials import Credentials
 from netkit.inventory.models import Inventory
-from netkit.provision.backend import CheckResult, DeviceOp, Progress, ProgressCallback, Step, missing
+from netkit.provision.backend import (
+    CheckResult,
+    ConfirmOutcome,
+    DeviceOp,
+    Progress,
+    ProgressCallback,
+    PushOutcome,
+    Step,
+    missing,
+)
 from netkit.provision.masking import Masker
 from netkit.provision.plan import DevicePlan, SitePlan, write_plan_files
 from netkit.provision.runner import PlaybookOutcome, PlaybookRequest, TaskResult, run_playbook
@@ -23,7 +32,7 @@ from netkit.provision.runner import PlaybookOutcome, PlaybookRequest, TaskResult
 _TASK_STEP: dict[str, Step] = {
     "running config": "backup", "diff": "diff", "commit": "commit", "post-checks": "checks", "confirm": "confirm",
     "restore and prove running == backup": "rollback",
-}
+}  # task names of playbooks/*.yml
 
 
 class AnsibleBackend:
@@ -47,29 +56,33 @@ class AnsibleBackend:
         self.outcomes: list[PlaybookOutcome] = []
 
     # ------------------------------------------------------------------ plumbing
-    def _inventory(self, plans: list[DevicePlan]) -> dict[str, Any]:
-        hosts = {p.device: {"ansible_host": p.hostname, "netkit_device": {"platform": p.platform}, "netkit_driver": p.driver}
-                 for p in plans}
-        return {"all": {"vars": {"ansible_connection": "local"},
-                        "children": {"netkit_targets": {"hosts": hosts}}}}
+    def _inventory(self, plans: list[DevicePlan], gates: dict[str, list[str]] | None = None) -> dict[str, Any]:
+        hosts: dict[str, Any] = {}
+        for p in plans:
+            plan = p.model_copy(update={"config_file": str(self.plan_dir / f"{p.device}.cfg")})
+            hosts[p.device] = {"ansible_host": p.hostname, "netkit_device": {"platform": p.platform},
+                               "netkit_driver": p.driver, "netkit_plan": plan.model_dump(mode="json")}
+            if gates is not None:
+                hosts[p.device]["netkit_gate"] = gates.get(p.device, [p.device])
+        return {"all": {"vars": {"ansible_connection": "local"}, "children": {"netkit_targets": {"hosts": hosts}}}}
 
     def _on_task(self, result: TaskResult) -> None:
-        step = _TASK_STEP.get(result.task)
+        step = _TASK_STEP.get(result.task) or ("confirm" if result.action == "assert" else None)
         if step is None or self.progress is None:
             return
         if result.status in ("failed", "unreachable"):
             self.progress(Progress(result.host, step, "failed", self.masker.mask(result.message)))
         elif result.status == "skipped":
             self.progress(Progress(result.host, step, "skipped"))
-        else:
+        elif result.action != "assert":
             self.progress(Progress(result.host, step, "changed" if result.status == "changed" else "ok"))
 
     def _run(self, playbook: str, plans: list[DevicePlan], tags: list[str] | None = None,
-             **extravars: Any) -> PlaybookOutcome:
+             gates: dict[str, list[str]] | None = None, **extravars: Any) -> PlaybookOutcome:
         request = PlaybookRequest(
-            playbook=playbook, inventory=self._inventory(plans), tags=tags, forks=self.forks,
-            extravars={"netkit_hosts": "netkit_targets", "netkit_plan_dir": str(self.plan_dir),
-                       "netkit_secrets_file": str(self.secrets_file), "site": self.plan.site, **extravars},
+            playbook=playbook, inventory=self._inventory(plans, gates), tags=tags, forks=self.forks,
+            extravars={"netkit_hosts": "netkit_targets", "netkit_secrets_file": str(self.secrets_file),
+                       "site": self.plan.site, **extravars},
         )
         outcome = run_playbook(request, self.work_dir / "ansible", self.masker, self._on_task)
         self.outcomes.append(outcome)
@@ -97,12 +110,7 @@ class AnsibleBackend:
                     for c in r.get("checks") or [] if isinstance(c, dict)],
         )
 
-    # ------------------------------------------------------------------ operations
-    def backup(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]:
-        dest = self.work_dir / "backup"
-        shutil.rmtree(dest, ignore_errors=True)
-        dest.mkdir(mode=0o700)
-        outcome = self._run("backup.yml", plans, netkit_backup_dir=str(dest))
+    def _backups(self, outcome: PlaybookOutcome, plans: list[DevicePlan], dest: Path) -> dict[str, DeviceOp]:
         ops = {}
         for p in plans:
             op = self._op(outcome, p.device, "netkit_napalm_facts", "backup")
@@ -115,23 +123,39 @@ class AnsibleBackend:
         shutil.rmtree(dest, ignore_errors=True)
         return ops
 
-    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int) -> dict[str, DeviceOp]:
+    def _fresh(self, name: str) -> Path:
+        path = self.work_dir / name
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(mode=0o700)
+        return path
+
+    # ------------------------------------------------------------------ operations
+    def backup(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]:
+        dest = self._fresh("backup")
+        outcome = self._run("backup.yml", plans, netkit_backup_dir=str(dest))
+        return self._backups(outcome, plans, dest)
+
+    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int, backup: bool = True) -> PushOutcome:
         tag = "push" if commit else "diff"
-        outcome = self._run("provision_site.yml", plans, tags=[tag], netkit_confirm_timeout=revert_in)
-        return {p.device: self._op(outcome, p.device, "netkit_napalm_config", tag) for p in plans}
+        dest = self._fresh("backup")
+        outcome = self._run("provision_site.yml", plans, tags=(["backup", tag] if backup else [tag]),
+                            netkit_confirm_timeout=revert_in, netkit_backup_dir=str(dest))
+        backups = self._backups(outcome, plans, dest) if backup else {}
+        if any(not op.ok for op in backups.values()):
+            return PushOutcome(backups=backups)  # the run stopped before any candidate (any_errors_fatal)
+        return PushOutcome(backups=backups, pushed={p.device: self._op(outcome, p.device, "netkit_napalm_config", tag)
+                                                    for p in plans})
 
-    def check(self, plans: list[DevicePlan], wait: int) -> dict[str, DeviceOp]:
-        outcome = self._run("provision_site.yml", plans, tags=["check"], netkit_check_wait=wait)
-        return {p.device: self._op(outcome, p.device, "netkit_napalm_checks", "post-checks") for p in plans}
-
-    def confirm(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]:
-        outcome = self._run("provision_site.yml", plans, tags=["confirm"])
-        return {p.device: self._op(outcome, p.device, "netkit_napalm_config", "confirm") for p in plans}
+    def check_and_confirm(self, plans: list[DevicePlan], *, wait: int, gates: dict[str, list[str]]) -> ConfirmOutcome:
+        outcome = self._run("provision_site.yml", plans, tags=["check", "confirm"], gates=gates,
+                            netkit_check_wait=wait)
+        checks = {p.device: self._op(outcome, p.device, "netkit_napalm_checks", "post-checks") for p in plans}
+        confirmed = {p.device: op for p in plans
+                     if (op := self._op(outcome, p.device, "netkit_napalm_config", "confirm")).ok}
+        return ConfirmOutcome(checks=checks, confirmed=confirmed)
 
     def restore(self, plans: list[DevicePlan], configs: dict[str, str]) -> dict[str, DeviceOp]:
-        src = self.work_dir / "restore"
-        shutil.rmtree(src, ignore_errors=True)
-        src.mkdir(mode=0o700)
+        src = self._fresh("restore")
         for p in plans:
             if p.device in configs:
                 fd = os.open(src / f"{p.device}.cfg", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -55,14 +55,28 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+class PushOutcome(BaseModel):
+    """Backups of every device first (`running` set), then each device's candidate, diff and commit. If any
+    backup fails, nothing is pushed anywhere (`pushed` is empty)."""
+
+    backups: dict[str, DeviceOp] = {}
+    pushed: dict[str, DeviceOp] = {}
+
+
+class ConfirmOutcome(BaseModel):
+    """Post-checks of every device; then each device is confirmed only when every device of its gate
+    (its site, plus the data center in a batch) passed. No entry in `confirmed` = not confirmed."""
+
+    checks: dict[str, DeviceOp] = {}
+    confirmed: dict[str, DeviceOp] = {}
+
+
 class Backend(Protocol):
     def backup(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]: ...
 
-    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int) -> dict[str, DeviceOp]: ...
+    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int, backup: bool = True) -> PushOutcome: ...
 
-    def check(self, plans: list[DevicePlan], wait: int) -> dict[str, DeviceOp]: ...
-
-    def confirm(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]: ...
+    def check_and_confirm(self, plans: list[DevicePlan], *, wait: int, gates: dict[str, list[str]]) -> ConfirmOutcome: ...
 
     def restore(self, plans: list[DevicePlan], configs: dict[str, str]) -> dict[str, DeviceOp]: ...
 

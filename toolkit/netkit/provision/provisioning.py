@@ -75,27 +75,31 @@ def provision_sites(steps: Steps, codes: list[str], opts: ProvisionOptions) -> l
 
 def _run(steps: Steps, backend: Backend, sites: list[_Site], opts: ProvisionOptions) -> None:
     reports = [s.report for s in sites]
-    with steps.phase(reports, "backup"):
-        for d in _merged(sites):
-            steps.emit(d.device, "backup", "running")
-        ops = backend.backup(_merged(sites))
+    devices = _merged(sites)
+    for d in devices:
+        steps.emit(d.device, "backup", "running")
+    # Steps 3 and 4 in one Ansible run: every backup first (any failure stops the run), then the push.
+    with steps.phase(reports, "backup+diff" if opts.check_only else "backup+commit"):
+        pushed = backend.push(devices, commit=not opts.check_only, revert_in=opts.confirm_timeout)
+    reason = "before " + ("check" if opts.check_only else "provisioning")
+    for s in sites:
+        if steps.save_backup(pushed.backups, s.plan, s.report, reason) is None:
+            s.active = False
+        else:
+            s.backups = {d.device: pushed.backups[d.device].running or "" for d in s.plan.devices}
+    if not pushed.pushed:
+        failed = [s.code for s in sites if not s.active]
         for s in sites:
-            reason = "before " + ("check" if opts.check_only else "provisioning")
-            backups = steps.save_backup(ops, s.plan, s.report, reason)
-            if backups is None:
+            if s.active:
                 s.active = False
-            else:
-                s.backups = backups
-    if not any(s.active for s in sites):
+                s.report.result = "failed"
+                s.report.message = f"backup failed in site {', '.join(failed)} of this run: no device was changed"
         return
-    with steps.phase(reports, "diff" if opts.check_only else "commit"):
-        ops = backend.push(_merged(sites), commit=not opts.check_only, revert_in=opts.confirm_timeout)
     for s in (s for s in sites if s.active):
-        _judge_push(steps, s, ops, opts)
+        _judge_push(steps, s, pushed.pushed, opts)
     if opts.check_only:
         return
     _couple_to_datacenter(steps, sites)
-    needs_checks = [s for s in sites if s.active and s.committed]
     for s in sites:
         if s.active and not s.committed:
             s.active = False
@@ -103,20 +107,17 @@ def _run(steps: Steps, backend: Backend, sites: list[_Site], opts: ProvisionOpti
             s.report.message = "every device already runs its intended config: nothing changed"
             for d in s.plan.devices:
                 steps.emit(d.device, "confirm", "unchanged", "no change")
-    if needs_checks:
-        with steps.phase([s.report for s in needs_checks], "checks"):
+    # Steps 5 and 6 in one Ansible run: post-checks, then each device confirms only if its gate passed.
+    going = [s for s in sites if s.active]
+    if going:
+        with steps.phase([s.report for s in going], "checks+confirm"):
             wait = max(5, min(opts.check_wait, opts.confirm_timeout - 20))
-            ops = backend.check(_merged(needs_checks), wait)
-        for s in needs_checks:
-            _judge_checks(steps, s, ops)
+            outcome = backend.check_and_confirm(_merged(going), wait=wait, gates=_gates(steps, going))
+        for s in going:
+            _judge_checks(steps, s, outcome.checks)
         _couple_to_datacenter(steps, sites)
-    to_confirm = [s for s in sites if s.active]
-    if to_confirm:
-        plans = [d for s in to_confirm for d in s.plan.devices if d.device in s.committed]
-        with steps.phase([s.report for s in to_confirm], "confirm"):
-            ops = backend.confirm(plans)
-        for s in to_confirm:
-            _judge_confirm(steps, s, ops)
+        for s in (s for s in going if s.active):
+            _judge_confirm(steps, s, outcome.confirmed)
     restore = [s for s in sites if s.restore]
     if restore:
         with steps.phase([s.report for s in restore], "rollback"):
@@ -126,6 +127,17 @@ def _run(steps: Steps, backend: Backend, sites: list[_Site], opts: ProvisionOpti
             ops = backend.restore(plans, {k: v for s in restore for k, v in s.backups.items()})
         for s in restore:
             steps.conclude_rollback(s.report, steps.judge_restore(ops, s.plan.devices, s.report, s.committed))
+
+
+def _gates(steps: Steps, sites: list[_Site]) -> dict[str, list[str]]:
+    """Which devices must pass before a device may confirm: its site's, and a batch's data-center ones."""
+    dc = [d.device for s in sites if steps.inventory.sites[s.code].kind == "datacenter" for d in s.plan.devices]
+    gates = {}
+    for s in sites:
+        own = [d.device for d in s.plan.devices]
+        for name in own:
+            gates[name] = own if steps.inventory.sites[s.code].kind == "datacenter" else sorted({*own, *dc})
+    return gates
 
 
 def _judge_push(steps: Steps, s: _Site, ops: dict[str, DeviceOp], opts: ProvisionOptions) -> None:
@@ -170,10 +182,11 @@ def _judge_checks(steps: Steps, s: _Site, ops: dict[str, DeviceOp]) -> None:
 
 def _judge_confirm(steps: Steps, s: _Site, ops: dict[str, DeviceOp]) -> None:
     """A commit that is no longer pending at confirm time reverted by itself (its timer expired)."""
-    lost = [n for n in sorted(s.committed) if not (ops[n].ok and ops[n].pending_before)]
+    lost = [n for n in sorted(s.committed) if n not in ops or not (ops[n].ok and ops[n].pending_before)]
     if lost:
         for name in lost:
-            steps.fail(s.report, name, f"confirm failed: {ops[name].error or 'no pending commit (the revert timer expired)'}")
+            why = ops[name].error if name in ops else "not confirmed"
+            steps.fail(s.report, name, f"confirm failed: {why or 'no pending commit (the revert timer expired)'}")
         s.abort(f"confirm failed on {', '.join(lost)}: rolling the whole site back")
         return
     for d in s.plan.devices:
