@@ -1,0 +1,109 @@
+"""Provisioning 20 lab routers from factory state to confirmed, then the no-change re-run.
+
+A generated 20-router lab inventory (a data center with two cores and 18 one-router customer sites)
+is built in factory state, then every site is provisioned as one batch (one Ansible pass for backups
+and commits, one for post-checks and confirms; each site its own transaction). Targets (issue 5):
+under 60 s to confirmed, under 20 s for the re-run that changes nothing, on this 2-core machine.
+Per-phase times are printed. Needs root and the lab's Debian packages; it takes the lab tests'
+machine-wide lock and uses its own namespace prefix and state directory.
+
+    .venv/bin/python -m benchmarks bench_provision      # or: python -m benchmarks.bench_provision --routers 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+PROVISION_TARGET_S = 60.0
+RERUN_TARGET_S = 20.0
+LOCK_FILE = Path("/run/netkit-lab-tests.lock")
+PREFIX = "nkp-"
+
+
+@contextlib.contextmanager
+def _isolated(prefix: str, state: Path) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in ("NETKIT_LAB_PREFIX", "NETKIT_STATE_DIR")}
+    os.environ["NETKIT_LAB_PREFIX"], os.environ["NETKIT_STATE_DIR"] = prefix, str(state)
+    LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with open(LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def _phases(report_phases: dict[str, float]) -> str:
+    return "  ".join(f"{k} {v:.1f}s" for k, v in report_phases.items())
+
+
+def run(routers: int = 20) -> dict[str, float]:
+    from netkit.inventory import load_inventory
+    from netkit.lab.generate import write_lab_inventory
+    from netkit.lab.lifecycle import lab_down, lab_up
+    from netkit.lab.system import missing_tools
+    from netkit.provision.defaults import ansible_factory, production_env
+    from netkit.provision.transaction import ProvisionOptions, provision_many
+
+    if os.geteuid() != 0 or missing_tools():
+        print(f"   skipped: needs root and {', '.join(missing_tools()) or 'the lab packages'}", flush=True)
+        return {}
+    work = Path(tempfile.mkdtemp(prefix="netkit-bench-provision-"))
+    figures: dict[str, float] = {}
+    try:
+        inv_dir = write_lab_inventory(work / "inventory", routers, service_host=True)
+        with _isolated(PREFIX, work / "state"):
+            inv = load_inventory(inv_dir.parent if inv_dir.is_file() else inv_dir)
+            codes = sorted(inv.sites, key=lambda c: (inv.sites[c].kind != "datacenter", c))
+            try:
+                t0 = time.monotonic()
+                lab_up(inv, provisioned=False)
+                print(f"   lab of {routers} routers up (factory state) in {time.monotonic() - t0:.1f} s", flush=True)
+                opts = ProvisionOptions(confirm_timeout=300, check_wait=60)
+                for label in ("provision", "rerun"):
+                    t0 = time.monotonic()
+                    reports = provision_many(inv, codes, production_env(), ansible_factory(inv), opts)
+                    seconds = time.monotonic() - t0
+                    results: dict[str, int] = {}
+                    for r in reports:
+                        results[r.result] = results.get(r.result, 0) + 1
+                    devices = sum(1 for r in reports for d in r.devices if d.status != "skipped")
+                    figures[label] = seconds
+                    target = PROVISION_TARGET_S if label == "provision" else RERUN_TARGET_S
+                    print(f"   {label}: {devices} routers in {len(reports)} sites, {seconds:.1f} s "
+                          f"(target < {target:.0f} s, ratio {seconds / target:.2f}) results {results}", flush=True)
+                    print(f"     phases: {_phases(reports[0].phase_seconds)}", flush=True)
+                    bad = [f"{r.site}: {r.message}" for r in reports if r.result not in ("confirmed", "unchanged")]
+                    for line in bad[:5]:
+                        print(f"     FAILED {line}", flush=True)
+            finally:
+                t0 = time.monotonic()
+                lab_down(inv)
+                print(f"   lab down in {time.monotonic() - t0:.1f} s", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--routers", type=int, default=20)
+    args, _ = parser.parse_known_args()
+    run(args.routers)
+
+
+if __name__ == "__main__":
+    main()
