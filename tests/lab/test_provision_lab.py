@@ -270,3 +270,19 @@ def test_secrets_never_in_diffs_logs_audit_or_artifacts(lab: Any) -> None:
         leaks = [t[:200] for t in texts if value in t]
         assert not leaks, f"a secret leaked: {leaks[:2]}"
     assert any("********" in t for t in texts)
+
+
+def test_playbooks_run_with_plain_ansible_playbook(lab: Any, tmp_path: Path) -> None:
+    """The same playbooks without netkit's CLI (as AWX would run them): backups and diffs of a site."""
+    playbook = Path(__file__).resolve().parents[2] / "playbooks" / "provision_site.yml"
+    ansible = Path(sys.executable).parent / "ansible-playbook"
+    proc = subprocess.run(
+        [str(ansible), "-i", str(lab.inventory.path), str(playbook), "-e", "site=moj-hq", "--tags", "backup,diff",
+         "-e", f"netkit_backup_dir={tmp_path}", "--diff"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "moj-hq-r1" in proc.stdout and "failed=0" in proc.stdout
+    assert "router bgp 65101" in (tmp_path / "moj-hq-r1.cfg").read_text()
+    secret = lab.netkit_credentials("moj-hq-r1").password.get_secret_value()
+    assert secret not in proc.stdout + proc.stderr
