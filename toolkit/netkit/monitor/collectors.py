@@ -212,8 +212,7 @@ class ExporterCollector:
 
     def collect(self) -> Iterator[Metric]:
         scrape = GaugeMetricFamily("netkit_exporter_scrape_duration_seconds", "Duration of the previous scrape.")
-        if self.cache.last_scrape_duration is not None:
-            scrape.add_metric([], self.cache.last_scrape_duration)
+        scrape.add_metric([], self.cache.last_scrape_duration or 0.0)  # 0 until the first scrape
         yield scrape
         targets = GaugeMetricFamily("netkit_exporter_targets", "Devices (kind=snmp) and probe targets watched.",
                                     labels=["kind"])

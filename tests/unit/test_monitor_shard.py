@@ -1,0 +1,53 @@
+"""Sharding is deterministic, covers every key exactly once, and is stable under adding one device."""
+
+from __future__ import annotations
+
+import pytest
+from netkit.errors import InputError
+from netkit.inventory import DEFAULT_INVENTORY, load_inventory
+from netkit.monitor.plan import build_plan
+from netkit.monitor.shard import Shard, owner
+
+
+def test_parse() -> None:
+    assert Shard.parse("2/3") == Shard(2, 3)
+    assert Shard.parse(None) == Shard(1, 1)
+    for bad in ("0/3", "4/3", "a/b", "3", "1/0"):
+        with pytest.raises(InputError):
+            Shard.parse(bad)
+
+
+def test_every_key_has_exactly_one_owner() -> None:
+    keys = [f"device/r{i}" for i in range(2000)]
+    for n in (1, 2, 3, 7):
+        owned = [[k for k in keys if Shard(i, n).owns(k)] for i in range(1, n + 1)]
+        assert sorted(k for part in owned for k in part) == sorted(keys)
+        if n > 1:  # roughly balanced
+            assert min(len(p) for p in owned) > len(keys) / n * 0.8
+
+
+def test_deterministic() -> None:
+    assert [owner(f"device/r{i}", 5) for i in range(100)] == [owner(f"device/r{i}", 5) for i in range(100)]
+
+
+def test_adding_a_device_moves_no_other_device() -> None:
+    before = {f"device/r{i}": owner(f"device/r{i}", 4) for i in range(1000)}
+    after = {f"device/r{i}": owner(f"device/r{i}", 4) for i in range(1001)}
+    assert all(after[k] == v for k, v in before.items())
+
+
+def test_adding_a_shard_moves_only_keys_to_the_new_shard() -> None:
+    keys = [f"device/r{i}" for i in range(1000)]
+    moved = [k for k in keys if owner(k, 4) != owner(k, 5)]
+    assert all(owner(k, 5) == 5 for k in moved)
+    assert 100 < len(moved) < 300  # about a fifth, not a reshuffle
+
+
+def test_plans_of_all_shards_partition_the_lab() -> None:
+    inv = load_inventory(DEFAULT_INVENTORY)
+    plans = [build_plan(inv, Shard(i, 3)) for i in (1, 2, 3)]
+    devices = sorted(d.name for p in plans for d in p.devices)
+    probes = sorted(p.key for plan in plans for p in plan.probes)
+    assert devices == sorted(inv.devices)
+    assert probes == sorted(f"{s.code}/{t.name}" for s in inv.sites.values() for t in s.targets)
+    assert sorted(s.site for p in plans for s in p.sites) == sorted(inv.sites)

@@ -1,0 +1,95 @@
+"""Status rows from samples, maintenance windows, the lab-address guard, TCP/HTTP probes on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+from netkit.inventory.models import MaintenanceWindow
+from netkit.monitor.maintenance import window_open
+from netkit.monitor.probes import http_probe, tcp_probe
+from netkit.monitor.safety import may_send
+from netkit.monitor.status import samples_from_text, site_statuses
+
+METRICS = """
+netkit_site_info{site="a",ministry="m",province="P",name="Site A",ministry_name="M"} 1
+netkit_site_maintenance{site="a",ministry="m",province="P"} 0
+netkit_device_up{device="a-r1",site="a",ministry="m",province="P",role="site-router"} 1
+netkit_probe_success{site="a",ministry="m",province="P",target="gw",kind="icmp"} 1
+netkit_probe_loss_ratio{site="a",ministry="m",province="P",target="gw",kind="icmp"} 0.2
+netkit_probe_rtt_avg_seconds{site="a",ministry="m",province="P",target="gw",kind="icmp"} 0.01
+netkit_mou_loss_ratio{site="a",ministry="m",province="P",target="gw",kind="icmp"} 0.01
+netkit_mou_latency_seconds{site="a",ministry="m",province="P",target="gw",kind="icmp"} 0.05
+netkit_device_up{device="b-r1",site="b",ministry="m",province="P",role="site-router"} 0
+netkit_site_maintenance{site="b",ministry="m",province="P"} 1
+netkit_probe_success{site="b",ministry="m",province="P",target="gw",kind="icmp"} 0
+"""
+
+
+def test_site_statuses_compare_measurements_with_the_agreement() -> None:
+    sites = {s.site: s for s in site_statuses(samples_from_text(METRICS))}
+    a, b = sites["a"], sites["b"]
+    assert a.name == "Site A" and a.state == "degraded"
+    assert a.targets[0].problems == ["loss 20.0% > 1.0%"]
+    assert b.state == "maintenance" and b.devices[0].up is False
+    assert [s.site for s in site_statuses(samples_from_text(METRICS), only="b")] == ["b"]
+
+
+def test_weekly_and_one_off_windows() -> None:
+    weekly = MaintenanceWindow(weekday="sun", at=time(23, 0), duration_min=120)
+    assert window_open(weekly, datetime(2026, 10, 4, 23, 30, tzinfo=UTC))  # Sunday
+    assert window_open(weekly, datetime(2026, 10, 5, 0, 30, tzinfo=UTC))  # past midnight, still open
+    assert not window_open(weekly, datetime(2026, 10, 5, 1, 0, tzinfo=UTC))
+    once = MaintenanceWindow(start=datetime(2026, 10, 1, 8), end=datetime(2026, 10, 1, 9))
+    assert window_open(once, datetime(2026, 10, 1, 8, 59, tzinfo=UTC))
+    assert not window_open(once, datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
+
+
+def test_lab_addresses_need_a_specific_route(tmp_path: Path) -> None:
+    table = tmp_path / "route"
+    header = "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n"
+    table.write_text(header + "eth0\t00000000\t0102000C\t0003\t0\t0\t0\t00000000\t0\t0\t0\n")
+    assert not may_send("198.18.16.65", table)  # only the default route: it would leave the machine
+    assert may_send("127.0.0.1", table) and may_send("10.1.2.3", table)
+    # 198.18.16.0/24 via a lab link (little-endian hex as the kernel writes it)
+    table.write_text(table.read_text() + "noc0\t001012C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n")
+    assert may_send("198.18.16.65", table)
+    assert not may_send("198.18.17.1", table)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        code = 200 if self.path == "/health" else 503
+        self.send_response(code)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_tcp_and_http_probes_on_loopback() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    async def run() -> tuple[Any, ...]:
+        async with httpx.AsyncClient(trust_env=False) as client:
+            return (await tcp_probe("127.0.0.1", port), await http_probe(f"http://127.0.0.1:{port}/health", client),
+                    await http_probe(f"http://127.0.0.1:{port}/broken", client))
+    try:
+        tcp, ok, broken = asyncio.run(run())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert tcp.success and tcp.received == 1 and tcp.rtts[0] < 1
+    assert ok.success and ok.http_status == 200 and ok.cert_expiry is None
+    assert not broken.success and broken.http_status == 503 and broken.loss_ratio == 1.0
+    closed = asyncio.run(tcp_probe("127.0.0.1", port, timeout=1))
+    assert not closed.success and closed.error
