@@ -25,7 +25,7 @@ def inventory():  # type: ignore[no-untyped-def]
 
 def _row(labels: tuple[str, ...], index: int, name: str, base: int) -> InterfaceRow:
     ilabels = (*labels, name, f"to {name}")
-    values = tuple(base + i for i in range(8)) + (1, 1)
+    values = (*tuple(base + i for i in range(8)), 1, 1)
     return InterfaceRow(index=index, name=name, alias=f"to {name}", speed_bps=1e9, values=values, labels=ilabels,
                         label_text=label_text(INTERFACE_LABELS, ilabels))
 
