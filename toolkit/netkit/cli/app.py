@@ -22,7 +22,7 @@ class NetkitGroup(TyperGroup):
             return super().invoke(ctx)
         except InventoryError as e:
             err_console.print(f"[bold red]error:[/] {e}", highlight=False)
-            for problem in e.problems:
+            for problem in e.problems if e.problems != [str(e)] else []:
                 err_console.print(f"  - {problem}", highlight=False, soft_wrap=True)
             raise typer.Exit(e.exit_code) from None
         except NetkitError as e:
