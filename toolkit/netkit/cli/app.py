@@ -21,7 +21,7 @@ class NetkitGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except InventoryError as e:
-            err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
             for problem in e.problems if e.problems != [str(e)] else []:
                 err_console.print(f"  - {problem}", highlight=False, soft_wrap=True)
             raise typer.Exit(e.exit_code) from None
