@@ -112,3 +112,21 @@ def origin_of(value: Any) -> tuple[str | None, int | None]:
     if origin is None or not origin.path:
         return None, None
     return str(origin.path), origin.line_num
+
+
+def error_origin(error: BaseException) -> tuple[str | None, int | None]:
+    """The file and line an Ansible error points at, from the first error in its chain that knows."""
+    try:
+        from ansible._internal._datatag._tags import Origin
+    except ImportError:  # pragma: no cover
+        return None, None
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        obj = getattr(current, "obj", None)
+        origin = obj if isinstance(obj, Origin) else Origin.get_tag(obj) if obj is not None else None
+        if origin is not None and origin.path:
+            return str(origin.path), origin.line_num
+        current = current.__cause__ or current.__context__
+    return None, None

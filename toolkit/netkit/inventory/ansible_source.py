@@ -72,15 +72,32 @@ def _loader() -> Any:
         from netkit.inventory.ansible_glue import FastLoader
     except ImportError as e:  # pragma: no cover - guarded by the package's dependencies
         raise EnvironmentProblem("ansible-core is not installed: pip install netkit") from e
+    from ansible.errors import AnsibleError
+    from ansible.parsing.vault import VaultSecretsContext
+
     loader = FastLoader()
+    secrets: list[Any] = []
     password_file = os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE") or C.DEFAULT_VAULT_PASSWORD_FILE
     if password_file:
         if not Path(password_file).is_file():
             raise InventoryError(
                 f"ANSIBLE_VAULT_PASSWORD_FILE={password_file}: no such file (the vault password file must exist)"
             )
-        secrets = CLI.setup_vault_secrets(loader, vault_ids=[], vault_password_files=[str(password_file)])
-        loader.set_vault_secrets(secrets)
+        try:
+            secrets = CLI.setup_vault_secrets(
+                loader, vault_ids=[], vault_password_files=[str(password_file)], initialize_context=False,
+            )
+        except AnsibleError as e:
+            raise InventoryError(f"ANSIBLE_VAULT_PASSWORD_FILE={password_file}: {_short(e)}") from e
+    loader.set_vault_secrets(secrets)
+    # Vaulted values decrypt lazily through this process-wide context. It is set on every load (also
+    # without secrets, so that a vaulted value gives Ansible's "no vault secrets" error, not a crash),
+    # and updated rather than initialized twice (Ansible refuses a second initialize).
+    context = VaultSecretsContext.current(optional=True)
+    if context is None:
+        VaultSecretsContext.initialize(VaultSecretsContext(secrets))
+    else:
+        context.secrets = secrets
     return loader
 
 
@@ -187,7 +204,8 @@ def read_ansible_inventory(path: Path) -> RawInventory:
                     origins=origins,
                 )
         except AnsibleError as e:
-            raise InventoryError(f"{path}: Ansible cannot read the inventory's variables: {_short(e)}") from e
+            problem = _error_problem(path, e)
+            raise InventoryError(f"{path}: Ansible cannot read the inventory's variables", [problem]) from e
     problems = warning_problems(path, warnings.items)
     if not hosts:
         raise InventoryError(
@@ -206,13 +224,39 @@ def _short(error: Exception) -> str:
     return text.split("\n\n")[0].replace("\n", " ")
 
 
+def _error_problem(path: Path, error: Exception) -> str:
+    """An Ansible error as one line naming the file (and line) it is about."""
+    from netkit.inventory.ansible_glue import error_origin
+
+    file, line = error_origin(error)
+    if file is not None and Path(file).suffix in YAML_SUFFIXES and Path(file).is_file():
+        if (found := _yaml_problem(Path(file))) is not None:
+            return found
+    where = f"{file}:{line}" if file and line else file or str(path)
+    hint = ""
+    if "vault" in type(error).__name__.lower() or "decrypt" in str(error).lower():
+        hint = (" (set ANSIBLE_VAULT_PASSWORD_FILE to the file holding the vault password"
+                f"{'' if os.environ.get('ANSIBLE_VAULT_PASSWORD_FILE') else ': it is not set'})")
+    return f"{where}: {_short(error)}{hint}"
+
+
+@functools.cache
+def _tag_tolerant_loader() -> Any:
+    """A safe YAML loader (C if available) that accepts Ansible's tags (!vault, !unsafe) without acting on them."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = type("TagTolerantLoader", (base,), {})
+    loader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
+    return loader
+
+
 def _yaml_problem(file: Path) -> str | None:
     """Where a YAML file stops being valid YAML, or None when it parses."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        yaml.load(file.read_text(errors="replace"), Loader=loader)  # a safe loader (C if available)
+        yaml.load(file.read_text(errors="replace"), Loader=_tag_tolerant_loader())
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
