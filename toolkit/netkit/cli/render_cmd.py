@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.syntax import Syntax
 
 from netkit.cli.common import InventoryOption, JsonOption, console, err_console, open_inventory, print_json
+from netkit.config.context import as_dict
 from netkit.config.models import RenderedConfig
 from netkit.config.platforms import PLATFORMS
 from netkit.config.render import Renderer
@@ -89,13 +90,13 @@ def _main(
     inv = open_inventory(inventory)
     renderer = Renderer(inv)
     if show_vars is not None:
-        data = renderer.context(show_vars)
+        data = as_dict(renderer.context(show_vars))
         if json:
             print_json(data)
         else:
             import yaml
 
-            text = yaml.safe_dump(data.model_dump(mode="json"), sort_keys=False, width=120)
+            text = yaml.safe_dump(data, sort_keys=False, width=120)
             console.print(Syntax(text, "yaml", theme="ansi_dark", background_color="default", word_wrap=True))
         return
     if not all_:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from netkit.config.context import DeviceContext, InventoryIndex, build_context
+from netkit.config.context import DeviceContext, InventoryIndex, build_context, template_vars
 from netkit.config.models import RenderedConfig
 from netkit.config.platforms import PLATFORMS
 from netkit.errors import InputError, TemplateError
@@ -118,7 +118,7 @@ class Renderer:
         if not names:
             raise RenderError(dev.name, f"templates/{dev.platform.value}/", 0,
                               f"no templates for platform {dev.platform.value} in {self.root}")
-        data = dict(ctx)
+        data = template_vars(ctx)
         files: dict[str, str] = {}
         for name in names:
             try:
