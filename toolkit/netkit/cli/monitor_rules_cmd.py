@@ -13,8 +13,7 @@ from netkit.cli.common import InventoryOption, JsonOption, console, open_invento
 from netkit.errors import InputError
 from netkit.monitor import stack as monitor_stack
 from netkit.monitor.rules_build import DEFAULT_MONITORS_DIR, generate_rules
-from netkit.monitor.rules_config import TEST_ALERTMANAGER, AlertmanagerSettings, alertmanager_config
-from netkit.monitor.rules_config import check_alertmanager_text as _check_am
+from netkit.monitor.rules_config import AlertmanagerSettings, alertmanager_file, settings_for
 from netkit.monitor.rules_devices import DevicePolicy
 from netkit.monitor.rules_links import DEFAULT_GRAFANA_URL, DEFAULT_RUNBOOK_BASE, Links
 from netkit.monitor.rules_windows import WINDOW_SETS, WindowSet
@@ -84,13 +83,7 @@ def alertmanager(
 ) -> None:
     """Generate alertmanager.yml: routes per ministry and severity, grouped per site, with inhibitions."""
     inv = open_inventory(inventory)
-    base = TEST_ALERTMANAGER if _windows(windows).name == "test" else AlertmanagerSettings()
-    settings = AlertmanagerSettings(webhook, base.group_wait_s, base.group_interval_s, base.repeat_interval_s,
-                                    base.resolve_timeout_s)
-    text = alertmanager_config(inv, settings, [
-        f"(`netkit monitor alertmanager --windows {windows}`) from the inventory of {inv.network.name}.",
-        "Do not edit: regenerate. Checked with `amtool check-config`."])
-    _check_am(text)
+    text = alertmanager_file(inv, _windows(windows), webhook)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     console.print(f"[green]ok[/] {out}: {len(inv.ministries)} ministries routed; amtool check-config passed",
@@ -129,12 +122,9 @@ def stack_up(
     """Start (or reload) Prometheus and Alertmanager; they keep running after the command returns."""
     inv = open_inventory(inventory)
     ws = _windows(windows)
-    base = TEST_ALERTMANAGER if ws.name == "test" else AlertmanagerSettings()
     settings = monitor_stack.StackSettings(
         prometheus_listen=prometheus, alertmanager_listen=alertmanager_listen,
-        exporters=tuple(exporter or ["127.0.0.1:9430"]), windows=ws,
-        alertmanager=AlertmanagerSettings(webhook, base.group_wait_s, base.group_interval_s, base.repeat_interval_s,
-                                          base.resolve_timeout_s))
+        exporters=tuple(exporter or ["127.0.0.1:9430"]), windows=ws, alertmanager=settings_for(ws, webhook))
     _print_state(monitor_stack.up(inv, settings, directory), json)
 
 

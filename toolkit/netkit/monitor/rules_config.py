@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,21 @@ class AlertmanagerSettings:
 
 TEST_ALERTMANAGER = AlertmanagerSettings(group_wait_s=1, group_interval_s=2, repeat_interval_s=3600,
                                          resolve_timeout_s=60)
+
+
+def settings_for(windows: WindowSet, webhook_base: str | None = None) -> AlertmanagerSettings:
+    """Production timings, or the test set's seconds-long ones, with the receivers' base URL."""
+    base = TEST_ALERTMANAGER if windows.name == "test" else AlertmanagerSettings()
+    return replace(base, webhook_base=webhook_base or base.webhook_base)
+
+
+def alertmanager_file(inv: Inventory, windows: WindowSet, webhook_base: str | None = None) -> str:
+    """The text of `netkit monitor alertmanager`, checked by amtool."""
+    text = alertmanager_config(inv, settings_for(windows, webhook_base), [
+        f"(`netkit monitor alertmanager --windows {windows.name}`) from the inventory of {inv.network.name}.",
+        "Do not edit: regenerate. Checked with `amtool check-config`."])
+    check_alertmanager_text(text)
+    return text
 
 
 def _receiver(name: str, url: str) -> dict[str, Any]:

@@ -9,7 +9,6 @@ the PIDs it recorded (checking each PID still runs our binary with our config be
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -23,6 +22,7 @@ import httpx
 
 from netkit.errors import EnvironmentProblem, NetkitError
 from netkit.inventory.models import Inventory
+from netkit.monitor.filesd import plan_targets, write_targets
 from netkit.monitor.rules_build import generate_rules
 from netkit.monitor.rules_config import (
     AlertmanagerSettings,
@@ -91,10 +91,8 @@ def write_config(inv: Inventory, s: StackSettings, directory: Path) -> None:
     """Generate rules, targets, prometheus.yml and alertmanager.yml under `directory`, all checked."""
     directory.mkdir(parents=True, exist_ok=True)
     generate_rules(inv, directory / "rules", s.windows, s.links)
-    targets = directory / "targets"
-    targets.mkdir(exist_ok=True)
-    sd = [{"targets": sorted(s.exporters), "labels": {}}]
-    (targets / "netkit-exporters.json").write_text(json.dumps(sd, indent=2) + "\n", encoding="utf-8")
+    # One exporter per shard, in shard order, exactly as `netkit monitor targets` writes them.
+    write_targets(plan_targets(inv, len(s.exporters), list(s.exporters)), directory / "targets")
     prom = prometheus_settings_for(s.windows, alertmanagers=(s.alertmanager_listen,),
                                    self_address=s.prometheus_listen)
     (directory / "prometheus.yml").write_text(prometheus_config(prom, _header("Prometheus")), encoding="utf-8")

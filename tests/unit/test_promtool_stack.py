@@ -1,0 +1,124 @@
+"""`netkit monitor stack` with Debian's real Prometheus and Alertmanager on free loopback ports: start,
+reload, rules loaded, Alertmanager routing and inhibition on live alerts, stop leaving nothing behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from netkit.cli.app import app
+from netkit.inventory import DEFAULT_INVENTORY, load_inventory
+from netkit.monitor import stack
+from netkit.monitor.rules_config import settings_for
+from netkit.monitor.rules_windows import TEST
+from typer.testing import CliRunner
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("prometheus") and shutil.which("prometheus-alertmanager") and shutil.which("promtool")),
+    reason="Debian's prometheus and prometheus-alertmanager are not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, stack.StackSettings]]:
+    directory = tmp_path_factory.mktemp("stack")
+    settings = stack.StackSettings(
+        prometheus_listen=f"127.0.0.1:{free_port()}", alertmanager_listen=f"127.0.0.1:{free_port()}",
+        exporters=(f"127.0.0.1:{free_port()}",), windows=TEST,
+        alertmanager=settings_for(TEST, f"http://127.0.0.1:{free_port()}/alerts"))
+    try:
+        stack.up(load_inventory(DEFAULT_INVENTORY), settings, directory)
+        yield directory, settings
+    finally:
+        stack.down(directory)
+
+
+def test_up_starts_both_with_the_generated_rules(running: tuple[Path, stack.StackSettings]) -> None:
+    directory, settings = running
+    state = stack.status(directory)
+    assert state.running and all(p.ready for p in state.processes)
+    groups = httpx.get(f"http://{settings.prometheus_listen}/api/v1/rules").json()["data"]["groups"]
+    names = {g["name"] for g in groups}
+    assert "netkit-devices" in names and "netkit-slo-moj-herat" in names and len(names) == 7
+    assert all(g["interval"] == TEST.evaluation_interval_s for g in groups)
+    deadline = time.monotonic() + 15  # Prometheus discovers its Alertmanagers in the background
+    while True:
+        ams = httpx.get(f"http://{settings.prometheus_listen}/api/v1/alertmanagers").json()["data"]
+        if ams["activeAlertmanagers"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert [a["url"] for a in ams["activeAlertmanagers"]] == [f"http://{settings.alertmanager_listen}/api/v2/alerts"]
+    targets = httpx.get(f"http://{settings.prometheus_listen}/api/v1/targets").json()["data"]["activeTargets"]
+    assert {t["labels"]["instance"] for t in targets if t["labels"]["job"] == "netkit"} == set(settings.exporters)
+
+
+def _post_alerts(am: str, alerts: list[dict[str, Any]]) -> None:
+    now = datetime.now(UTC)
+    body = [{"labels": a, "annotations": {"summary": "test"}, "startsAt": now.isoformat(),
+             "endsAt": (now + timedelta(minutes=5)).isoformat()} for a in alerts]
+    assert httpx.post(f"http://{am}/api/v2/alerts", json=body).status_code == 200
+
+
+def test_a_site_down_inhibits_its_interface_alerts(running: tuple[Path, stack.StackSettings]) -> None:
+    _, settings = running
+    am = settings.alertmanager_listen
+    site = {"site": "moj-herat", "ministry": "moj", "province": "Herat"}
+    _post_alerts(am, [
+        {"alertname": "NetkitSiteDown", "severity": "page", **site},
+        {"alertname": "NetkitInterfaceDown", "severity": "ticket", "device": "moj-herat-r1", "interface": "eth1",
+         **site},
+        {"alertname": "NetkitInterfaceDown", "severity": "ticket", "device": "moj-balkh-r1", "interface": "eth1",
+         "site": "moj-balkh", "ministry": "moj", "province": "Balkh"},
+    ])
+    deadline = time.monotonic() + 10
+    while True:
+        alerts = httpx.get(f"http://{am}/api/v2/alerts").json()
+        state = {(a["labels"]["alertname"], a["labels"]["site"]): a["status"]["state"] for a in alerts}
+        if len(state) == 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert state == {("NetkitSiteDown", "moj-herat"): "active",
+                     ("NetkitInterfaceDown", "moj-herat"): "suppressed",  # inhibited by its site being down
+                     ("NetkitInterfaceDown", "moj-balkh"): "active"}
+    groups = httpx.get(f"http://{am}/api/v2/alerts/groups").json()
+    receivers = {(g["labels"].get("site"), g["receiver"]["name"]) for g in groups}
+    assert ("moj-herat", "moj-ticket") in receivers and ("moj-balkh", "moj-ticket") in receivers
+
+
+def test_up_again_reloads_in_place(running: tuple[Path, stack.StackSettings]) -> None:
+    directory, settings = running
+    before = [p.pid for p in stack.status(directory).processes]
+    state = stack.up(load_inventory(DEFAULT_INVENTORY), settings, directory)
+    assert [p.pid for p in state.processes] == before and state.running
+
+
+def test_cli_status_and_down_leave_nothing_running(tmp_path: Path) -> None:
+    runner = CliRunner()
+    prom, am = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    result = runner.invoke(app, ["monitor", "stack", "up", "--dir", str(tmp_path), "--prometheus", prom,
+                                 "--alertmanager", am, "--windows", "test", "--json"])
+    assert result.exit_code == 0, result.output
+    pids = [int((tmp_path / f"{n}.pid").read_text()) for n in ("prometheus", "alertmanager")]
+    assert runner.invoke(app, ["monitor", "stack", "status", "--dir", str(tmp_path)]).exit_code == 0
+    result = runner.invoke(app, ["monitor", "stack", "down", "--dir", str(tmp_path)])
+    assert result.exit_code == 0 and "stopped: prometheus, alertmanager" in result.output
+    for pid in pids:
+        stack._alive(pid)  # reap
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[1][:3]
+    assert runner.invoke(app, ["monitor", "stack", "status", "--dir", str(tmp_path)]).exit_code == 1
+    assert runner.invoke(app, ["monitor", "stack", "down", "--dir", str(tmp_path)]).output.strip() == \
+        "nothing was running"
