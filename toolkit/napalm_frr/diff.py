@@ -67,9 +67,8 @@ def render(changes: list[Change]) -> str:
     out: list[str] = []
     shown: tuple[str, ...] = ()
     for context, members in groups.items():
-        common = 0
-        while common < min(len(shown), len(context)) and shown[common] == context[common]:
-            common += 1
+        # a context nested in the one just shown continues it; anything else is shown in full
+        common = len(shown) if shown and context[: len(shown)] == shown else 0
         out.extend(" " + c for c in context[common:])
         shown = context
         seen: set[tuple[str, str]] = set()

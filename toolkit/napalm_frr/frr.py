@@ -17,6 +17,8 @@ frr_reload (frr-reload.py on PATH, else /usr/lib/frr/frr-reload.py), startup_con
 
 from __future__ import annotations
 
+import contextlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -52,10 +54,13 @@ from napalm_frr.transport import (
 
 Kind = Literal["replace", "merge"]
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def router_errors(text: str) -> str:
     """What FRR said when it refused a change, without frr-reload's log noise (repr lists, timestamps)."""
     keep: list[str] = []
-    for line in text.splitlines():
+    for line in ANSI.sub("", text).splitlines():
         stripped = line.strip()
         if (not stripped or stripped.startswith(("[", "'", "]")) or (stripped[:2] == "20" and " INFO: " in stripped)
                 or "WARNING" in stripped or stripped in keep):
@@ -127,6 +132,10 @@ class FrrDriver(FrrGetters, NetworkDriver):  # type: ignore[misc]  # napalm ship
         self.router_info = parsers.parse_kv(result.stdout)
 
     def close(self) -> None:
+        """Closes the connection; a loaded candidate is discarded (its files removed from the router)."""
+        if getattr(self, "_candidate", None) is not None and self.is_alive()["is_alive"]:
+            with contextlib.suppress(Exception):
+                self.discard_config()
         transport, self._transport = getattr(self, "_transport", None), None
         if transport is not None:
             transport.close()
@@ -216,7 +225,7 @@ class FrrDriver(FrrGetters, NetworkDriver):  # type: ignore[misc]  # napalm ship
         if result.rc != Rc.OK:
             raise self._error(cand.kind)(
                 f"{self.hostname}: frr-reload.py --test failed (rc {result.rc}), no trustworthy diff: "
-                f"{(result.stderr or result.stdout).strip()[:1000]}")
+                f"{router_errors(result.stderr)[:1000]}")
         return diff_text(result.stdout)
 
     def commit_config(self, message: str = "", revert_in: int | None = None) -> None:
