@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
-
 from netkit.cli.app import app
+from typer.testing import CliRunner
 
 BASE = Path(__file__).parent / "data" / "inventories" / "minimal"
 Mutation = Callable[[Path], None]

@@ -130,3 +130,13 @@ def error_origin(error: BaseException) -> tuple[str | None, int | None]:
             return str(origin.path), origin.line_num
         current = current.__cause__ or current.__context__
     return None, None
+
+
+def ensure_plugin_loader() -> None:
+    """Set up Ansible's collection loader once per process, as Ansible's CLIs do before anything else:
+    without it, collection plugins (ansible.builtin.constructed, netbox.netbox.nb_inventory) fail to load."""
+    from ansible.plugins.loader import init_plugin_loader
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
+
+    if AnsibleCollectionConfig.collection_finder is None:
+        init_plugin_loader()

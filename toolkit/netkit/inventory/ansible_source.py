@@ -173,12 +173,13 @@ def read_ansible_inventory(path: Path) -> RawInventory:
     from ansible.vars.manager import VariableManager
     from ansible.vars.plugins import get_vars_from_inventory_sources
 
-    from netkit.inventory.ansible_glue import YamlFirstInventoryManager, captured_warnings
+    from netkit.inventory.ansible_glue import YamlFirstInventoryManager, captured_warnings, ensure_plugin_loader
 
     sources = [str(path)]
     default_source = path / "hosts.yml" if path.is_dir() else path
     hosts: dict[str, RawHost] = {}
     deep = C.DEFAULT_HASH_BEHAVIOUR == "merge"
+    ensure_plugin_loader()
     VariableManager(loader=loader)  # primes the vars plugins (host_group_vars) as ansible-playbook does
     with captured_warnings() as warnings:
         try:
@@ -229,9 +230,9 @@ def _error_problem(path: Path, error: Exception) -> str:
     from netkit.inventory.ansible_glue import error_origin
 
     file, line = error_origin(error)
-    if file is not None and Path(file).suffix in YAML_SUFFIXES and Path(file).is_file():
-        if (found := _yaml_problem(Path(file))) is not None:
-            return found
+    if (file is not None and Path(file).suffix in YAML_SUFFIXES and Path(file).is_file()
+            and (found := _yaml_problem(Path(file))) is not None):
+        return found
     where = f"{file}:{line}" if file and line else file or str(path)
     hint = ""
     if "vault" in type(error).__name__.lower() or "decrypt" in str(error).lower():
