@@ -246,10 +246,13 @@ def _tag_tolerant_loader() -> Any:
     """A safe YAML loader (C if available) that accepts Ansible's tags (!vault, !unsafe) without acting on them."""
     import yaml
 
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = type("TagTolerantLoader", (base,), {})
-    loader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
-    return loader
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class TagTolerantLoader(base):  # type: ignore[misc]
+        pass
+
+    TagTolerantLoader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
+    return TagTolerantLoader
 
 
 def _yaml_problem(file: Path) -> str | None:
