@@ -24,8 +24,9 @@ venv: $(STAMP)
 demo: deps venv  ## build the lab, provision every lab site, show their connectivity status
 	bash .ci/demo
 
-demo-down:
-	-$(NETKIT) monitor stop 2>/dev/null
+demo-down:  ## stop the exporter, Prometheus, Alertmanager and the lab
+	-$(NETKIT) monitor stop
+	-$(NETKIT) monitor stack down
 	$(NETKIT) lab down
 
 test: deps venv lint  ## everything: unit tests, lab tests, promtool tests
