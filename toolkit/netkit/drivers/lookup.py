@@ -1,0 +1,117 @@
+"""Which NAPALM driver speaks to a platform, and opening it for an inventory device.
+
+NAPALM errors stop here: what callers see is netkit's DeviceError (exit 1) naming the device and
+address, or EnvironmentProblem (exit 3) when the driver package is not installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import napalm
+import paramiko
+from napalm.base import NetworkDriver
+from napalm.base.exceptions import ConnectAuthError, ModuleImportError, NapalmException
+
+from netkit.errors import DeviceError, EnvironmentProblem, InputError
+from netkit.inventory.credentials import Credentials
+from netkit.inventory.models import Device, Inventory, Platform
+
+# platform -> (NAPALM driver name, the pip package that provides it)
+DRIVERS: dict[Platform, tuple[str, str]] = {
+    Platform.FRR: ("frr", "netkit (napalm_frr)"),
+    Platform.IOS: ("ios", "napalm"),
+    Platform.EOS: ("eos", "napalm"),
+    Platform.JUNOS: ("junos", "napalm"),
+    Platform.HUAWEI_VRP: ("huawei_vrp", "napalm-huawei-vrp"),
+    Platform.ROUTEROS: ("ros", "napalm-ros"),
+}
+DEFAULT_TIMEOUT = 30
+# What SSH/TCP failures look like below NAPALM (netmiko's exceptions are paramiko's SSHException).
+CONNECTION_ERRORS = (OSError, EOFError, paramiko.SSHException)
+
+
+def driver_for(platform: Platform | str) -> str:
+    """The NAPALM driver name for a netkit platform (`routeros` is napalm-ros's `ros`)."""
+    try:
+        key = Platform(platform)
+    except ValueError:
+        raise InputError(f"unknown platform {platform!r} (known: {', '.join(p.value for p in Platform)})") from None
+    if key not in DRIVERS:
+        raise InputError(f"platform {key.value!r} is not configured by netkit (no NAPALM driver)")
+    return DRIVERS[key][0]
+
+
+def driver_class(platform: Platform | str) -> type[Any]:
+    name = driver_for(platform)
+    try:
+        return napalm.get_network_driver(name)  # type: ignore[no-any-return]
+    except ModuleImportError as e:
+        package = DRIVERS[Platform(platform)][1]
+        raise EnvironmentProblem(f"NAPALM driver {name!r} is not installed (pip install {package}): {e}") from e
+
+
+def _optional_args(platform: Platform, timeout: float) -> dict[str, Any]:
+    """Connection timeouts each driver family understands, besides NAPALM's `timeout`."""
+    if platform in (Platform.IOS, Platform.HUAWEI_VRP):  # netmiko underneath
+        return {"conn_timeout": timeout}
+    return {}
+
+
+def open_device(
+    inventory: Inventory,
+    device: Device,
+    credentials: Credentials,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    optional_args: dict[str, Any] | None = None,
+    driver: type[Any] | None = None,
+) -> NetworkDriver:
+    """An opened NAPALM driver for `device` at its management address (close it when done).
+
+    `driver` overrides the class looked up for the platform (tests pass a fake)."""
+    if device.name not in inventory.devices:
+        raise InputError(f"{inventory.path}: no device {device.name!r} in the inventory")
+    cls = driver or driver_class(device.platform)
+    address = str(device.mgmt_address)
+    args = {**_optional_args(device.platform, timeout), **(optional_args or {})}
+    dev = cls(hostname=address, username=credentials.username, password=credentials.password.get_secret_value(),
+              timeout=int(timeout), optional_args=args)
+    try:
+        dev.open()
+    except (ConnectAuthError, paramiko.AuthenticationException) as e:
+        raise DeviceError(device.name, f"{credentials.username}@{address} refused the credentials "
+                                       f"(credential set {device.credentials!r}): {e}") from e
+    except NapalmException as e:
+        raise DeviceError(device.name, f"cannot open a {driver_for(device.platform)} session to {address}: "
+                                       f"{e}") from e
+    except CONNECTION_ERRORS as e:
+        raise DeviceError(device.name, f"cannot reach {address}: {type(e).__name__}: {e}") from e
+    return dev
+
+
+@contextlib.contextmanager
+def device_errors(device: str) -> Iterator[None]:
+    """Translate what a NAPALM call raises into DeviceError for `device`."""
+    try:
+        yield
+    except NapalmException as e:
+        raise DeviceError(device, f"{type(e).__name__}: {e}") from e
+    except CONNECTION_ERRORS as e:
+        raise DeviceError(device, f"connection lost: {type(e).__name__}: {e}") from e
+
+
+@contextlib.contextmanager
+def connected(
+    inventory: Inventory, device: Device, credentials: Credentials, **kwargs: Any
+) -> Iterator[NetworkDriver]:
+    """`with connected(inv, dev, creds) as drv:` opens, translates errors, and always closes."""
+    drv = open_device(inventory, device, credentials, **kwargs)
+    try:
+        with device_errors(device.name):
+            yield drv
+    finally:
+        with contextlib.suppress(Exception):
+            drv.close()
