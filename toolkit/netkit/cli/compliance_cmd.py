@@ -15,14 +15,11 @@ from netkit.config.compliance import DeviceCompliance, compare, from_backups, un
 from netkit.config.models import RenderedConfig
 from netkit.config.platforms import PLATFORMS
 from netkit.config.render import Renderer
-from netkit.errors import InputError
+from netkit.errors import InputError, NetkitError
 from netkit.inventory import Inventory
-from netkit.inventory.models import Device, Platform
+from netkit.inventory.models import Device
 from netkit.paths import state_dir
 
-# NAPALM driver names per platform (community drivers for VRP and RouterOS, when installed).
-NAPALM_DRIVERS = {Platform.FRR: "frr", Platform.IOS: "ios", Platform.EOS: "eos", Platform.JUNOS: "junos",
-                  Platform.HUAWEI_VRP: "huawei_vrp", Platform.ROUTEROS: "ros"}
 # --live talks only to lab and loopback addresses unless told otherwise (no packet leaves a test machine).
 LOCAL_NETWORKS = (ipaddress.IPv4Network("198.18.0.0/15"), ipaddress.IPv4Network("127.0.0.0/8"))
 
@@ -53,22 +50,14 @@ def _live(inv: Inventory, dev: Device, rendered: RenderedConfig, allow_remote: b
     if not allow_remote and not any(dev.mgmt_address in net for net in LOCAL_NETWORKS):
         return unreachable(rendered, dev.site, source, f"{dev.mgmt_address} is not a lab or loopback address; "
                                                        "give --allow-remote to fetch from real devices")
+    from netkit.drivers import connected
+    from netkit.inventory.credentials import credentials_for
+
     try:
-        import napalm
-
-        from netkit.inventory.credentials import credentials_for
-
-        creds = credentials_for(inv, dev)
-        driver = napalm.get_network_driver(NAPALM_DRIVERS[dev.platform])
-        session = driver(hostname=str(dev.mgmt_address), username=creds.username,
-                         password=creds.password.get_secret_value(), timeout=30)
-        session.open()
-        try:
-            running = session.get_config(retrieve="running")["running"]
-        finally:
-            session.close()
-    except Exception as e:  # a driver's own errors: this device is reported, the others go on
-        return unreachable(rendered, dev.site, source, f"cannot read the running config: {type(e).__name__}: {e}")
+        with connected(inv, dev, credentials_for(inv, dev)) as session:
+            running = str(session.get_config(retrieve="running")["running"])
+    except NetkitError as e:  # this device is reported; the others go on
+        return unreachable(rendered, dev.site, source, f"cannot read the running config: {e}")
     return compare(rendered, running, dev.site, source)
 
 

@@ -17,7 +17,7 @@ from netkit.config.models import Finding
 from netkit.config.platforms import PLATFORMS
 from netkit.config.render import Renderer
 from netkit.config.validate import ValidationReport, inventory_findings, validate
-from netkit.errors import InputError, InventoryError
+from netkit.errors import InputError, InventoryError, NetkitError
 from netkit.inventory import Inventory, load_inventory
 from netkit.inventory.models import Platform
 
@@ -47,21 +47,18 @@ def _lab_opener(inv: Inventory) -> tuple[OpenSession | None, str]:
         return None, "lab check skipped: no lab is up (run `netkit lab up`)"
     if Path(state.inventory).resolve() != inv.path.resolve():
         return None, f"lab check skipped: the running lab is built from {state.inventory}, not {inv.path}"
-    try:
-        import napalm
-
-        driver = napalm.get_network_driver("frr")
-    except Exception as e:
-        return None, f"lab check skipped: the napalm_frr driver is not available ({type(e).__name__}: {e})"
+    from netkit.drivers import driver_class, open_device
     from netkit.inventory.credentials import credentials_for
+
+    try:
+        driver_class(Platform.FRR)
+    except NetkitError as e:
+        return None, f"lab check skipped: the napalm_frr driver is not available ({e})"
 
     def open_session(name: str) -> CandidateSession:
         dev = inv.devices[name]
-        creds = credentials_for(inv, dev)
-        session = driver(hostname=str(dev.mgmt_address), username=creds.username,
-                         password=creds.password.get_secret_value(), timeout=30)
-        session.open()
-        return session  # type: ignore[no-any-return]
+        session: CandidateSession = open_device(inv, dev, credentials_for(inv, dev))
+        return session
 
     return open_session, ""
 
