@@ -2,7 +2,7 @@
 
 frr-reload prints the exact commands it would run: a "Lines To Delete" section (each item is its
 context lines followed by a `no ...` line) and a "Lines To Add" section. An item starts at a line
-without indentation. We show each change once, grouped under its context, in unified-diff style:
+without indentation. We show each change once, placed under its context, in unified-diff style:
 
      interface eth0
     - description management
@@ -13,7 +13,7 @@ A removed whole block shows as its header alone (`-router ospf`): FRR removes th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 # A vtysh-only setting that frr-reload lists as "to add" on every run whether or not it changes.
@@ -60,22 +60,30 @@ def parse_reload_test(output: str) -> list[Change]:
     return changes
 
 
+@dataclass
+class _Node:
+    op: str = " "  # " " = unchanged context
+    children: dict[str, _Node] = field(default_factory=dict)
+
+
 def render(changes: list[Change]) -> str:
-    groups: dict[tuple[str, ...], list[Change]] = {}
+    """Each change placed under its context, once; a block added or removed whole shows its header
+    with the change sign and its lines beneath it."""
+    root = _Node()
     for change in changes:
-        groups.setdefault(change.context, []).append(change)
+        node = root
+        for line in change.context:
+            node = node.children.setdefault(line, _Node())
+        leaf = node.children.setdefault(change.line, _Node())
+        leaf.op = change.op
     out: list[str] = []
-    shown: tuple[str, ...] = ()
-    for context, members in groups.items():
-        # a context nested in the one just shown continues it; anything else is shown in full
-        common = len(shown) if shown and context[: len(shown)] == shown else 0
-        out.extend(" " + c for c in context[common:])
-        shown = context
-        seen: set[tuple[str, str]] = set()
-        for change in sorted(members, key=lambda c: c.op != "-"):  # deletions first, stable
-            if (change.op, change.line) not in seen:
-                seen.add((change.op, change.line))
-                out.append(change.op + change.line)
+
+    def walk(node: _Node) -> None:
+        for text, child in node.children.items():
+            out.append(child.op + text)
+            walk(child)
+
+    walk(root)
     return "\n".join(out) + ("\n" if out else "")
 
 

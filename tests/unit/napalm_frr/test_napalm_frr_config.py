@@ -176,6 +176,11 @@ def test_diff_nested_contexts_and_no_lines() -> None:
         "  address-family ipv4 unicast\n"
         "-  network 198.18.0.0/24\n"
         "+  network 198.18.1.0/24\n"
-        " router bgp 1\n"
         "+ bgp router-id 198.18.0.1\n"
     )
+
+
+def test_diff_new_block_shows_once_with_its_lines() -> None:
+    out = diff_text("\nLines To Add\n============\ninterface lo\n ip ospf area 0\nrouter ospf\n"
+                    "router ospf\n network 198.18.250.0/24 area 0\n")
+    assert out == " interface lo\n+ ip ospf area 0\n+router ospf\n+ network 198.18.250.0/24 area 0\n"
