@@ -148,13 +148,13 @@ def _run(inventory: Inventory, names: list[str], templates: Path, rules: list[Go
     try:
         # fork: workers inherit the inventory instead of unpickling 10,000 devices each
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for part in pool.imap_unordered(_work, chunks):
+            for part in pool.imap(_work, chunks):  # in order: the report lists devices as asked
                 results.extend(part)
                 if progress:
                     progress(len(part))
     finally:
         _SHARED = None
-    return sorted(results, key=lambda c: c.result.device)
+    return results
 
 
 def _cross_device_duplicates(checked: Iterable[_Checked]) -> list[Finding]:
@@ -207,17 +207,18 @@ def validate(
     return ValidationReport(inventory=str(inventory.path), devices=results, findings=leftover, notes=notes)
 
 
-_HOST = re.compile(r"^(?P<file>[^:]+): (?:host (?P<host>[\w.-]+)|site (?P<site>[\w.-]+)|group \S+)?:? ?(?P<msg>.*)$")
+_HOST = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?:(?:host (?P<host>[\w.-]+)|site (?P<site>[\w.-]+)|"
+                   r"group \S+): )?(?P<msg>.*)$")
 
 
 def inventory_findings(problems: list[str]) -> list[Finding]:
-    """InventoryError problems as findings (`file: host NAME: message` -> device NAME, file)."""
+    """InventoryError problems as findings (`file[:line]: host NAME: message` -> device NAME, file, line)."""
     out = []
     for p in problems:
         m = _HOST.match(p)
         if m:
             out.append(Finding(device=m["host"] or m["site"] or "inventory", check="inventory", file=m["file"],
-                               message=m["msg"] or p))
+                               line=int(m["line"] or 0), message=m["msg"] or p))
         else:
             out.append(Finding(device="inventory", check="inventory", message=p))
     return out
