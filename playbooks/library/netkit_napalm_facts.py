@@ -11,6 +11,10 @@ options:
   getters: {description: "getter names without get_ (facts, interfaces, bgp_neighbors, ospf_neighbors, config ...)",
             type: list, elements: str, default: [facts]}
   backup_to: {description: write the running configuration to this file (mode 0600); it is not returned, type: path}
+  refuse_pending:
+    description: fail when a commit waits for confirmation (its running config is not a state to back up)
+    type: bool
+    default: false
   driver: {type: str}
   hostname: {type: str}
   username: {type: str}
@@ -37,11 +41,17 @@ from ansible.module_utils.netkit_napalm import COMMON_ARGS, close_quietly, fail,
 def main():
     args = dict(COMMON_ARGS)
     args.update(getters=dict(type="list", elements="str", default=["facts"]),
-                backup_to=dict(type="path", required=False, default=None))
+                backup_to=dict(type="path", required=False, default=None),
+                refuse_pending=dict(type="bool", default=False))
     module = AnsibleModule(argument_spec=args, supports_check_mode=True)
     dev = open_driver(module)
     result = dict(changed=False, facts={})
     try:
+        if module.params["refuse_pending"] and getattr(dev, "has_pending_commit", None) and dev.has_pending_commit():
+            close_quietly(dev)
+            module.fail_json(msg=f"{module.params['device']}: a commit is waiting for confirmation (an earlier run did "
+                                 "not finish): wait for its revert timer, or roll it back, before provisioning",
+                             pending_commit=True)
         if module.params["backup_to"]:
             running = dev.get_config(retrieve="running")["running"]
             path = module.params["backup_to"]

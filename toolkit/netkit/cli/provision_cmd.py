@@ -85,18 +85,21 @@ def _print_report(report: SiteReport, show_diffs: bool = True) -> None:
             if d.diff.strip():
                 console.rule(f"{d.name}: diff", style="cyan")
                 console.print(Text(d.diff.rstrip("\n")), highlight=False)
-    table = Table("device", "platform", "status", "changed", "checks", "backup", "error",
+    table = Table("device", "platform", "status", "changed", "checks", "backup",
                   title=f"{report.action} {report.site}: {report.result}", title_justify="left")
     for d in report.devices:
         passed = sum(c.passed for c in d.checks)
         checks = f"{passed}/{len(d.checks)}" if d.checks else ""
         table.add_row(d.name, d.platform, Text(d.status, style=_RESULT_STYLE.get(d.status, "")),
-                      "yes" if d.changed else "", checks, (d.backup_id or "")[:10], d.error or d.reason)
+                      "yes" if d.changed else "", checks, (d.backup_id or "")[:10])
     console.print(table)
     for d in report.devices:
+        if d.error or d.reason:
+            style = "red" if d.error else "dim"
+            console.print(f"[{style}]{d.name}:[/] {d.error or d.reason}", highlight=False, soft_wrap=True)
         for c in d.checks:
             if not c.passed:
-                console.print(f"[red]✗[/] {d.name}: {c.name}: {c.detail}", highlight=False)
+                console.print(f"[red]✗[/] {d.name}: {c.name}: {c.detail.strip()}", highlight=False, soft_wrap=True)
     timing = "  ".join(f"{k} {v:.1f}s" for k, v in report.phase_seconds.items())
     style = _RESULT_STYLE.get(report.result, "")
     console.print(f"[{style}]{report.result}[/]: {report.message}", highlight=False)

@@ -96,10 +96,22 @@ def default_renderer(inventory: Inventory, device: Device) -> str:
         raise NetkitError("netkit.config.render is not available in this installation") from e
     files = render_device(inventory, device).files
     if "frr.conf" in files:
-        return files["frr.conf"]
+        return frr_pushable(files["frr.conf"])
     if len(files) == 1:
         return next(iter(files.values()))
     raise InputError(f"{device.name}: the renderer produced {sorted(files)}; netkit does not know which to push")
+
+
+# Lines FRR accepts but never shows in `show running-config` while they are in effect (they are its
+# defaults): pushed as they are, a replace diff would show them as missing forever and every run would
+# "change" the router. Dropping them keeps replace semantics exact: where the router runs
+# `no ip forwarding`, the replace removes that line, which turns forwarding on.
+FRR_HIDDEN_DEFAULTS = frozenset({"ip forwarding", "ipv6 forwarding"})
+
+
+def frr_pushable(text: str) -> str:
+    """The FRR config as netkit pushes it: the rendered intent without lines FRR never displays."""
+    return "".join(ln for ln in text.splitlines(keepends=True) if ln.strip() not in FRR_HIDDEN_DEFAULTS)
 
 
 def _source(device: Device) -> str | None:
