@@ -51,7 +51,7 @@ class RemoteSettings:
     vtysh: str = "vtysh"
     frr_reload: str = ""  # "" = frr-reload.py on PATH, else /usr/lib/frr/frr-reload.py
     pathspace: str = ""
-    startup_config: str = ""  # "" = /etc/frr/<pathspace or hostname>/frr.conf if readable, else /etc/frr/frr.conf
+    startup_config: str = ""  # "" = /etc/frr[/<pathspace>]/frr.conf, the pathspace as vtysh resolves it
     snmpd_conf: str = "/etc/snmp/snmpd.conf"
     lock_wait: int = 60
 
@@ -124,12 +124,17 @@ nf_status() {
     [ -f "$D/rollback/frr.conf" ] && echo "rollback=1"
     return 0
 }
+# The instance's saved config: /etc/frr[/<pathspace>]/frr.conf. When vtysh is a wrapper that adds the
+# pathspace itself, vtysh tells it: it names <config_dir>/<pathspace>/vtysh.conf when that is missing.
 nf_startup_path() {
     if [ -n "$NF_STARTUP" ]; then echo "$NF_STARTUP"; return; fi
-    for f in "/etc/frr/${NF_PATHSPACE:-$nf_host}/frr.conf" /etc/frr/frr.conf; do
-        [ -r "$f" ] && { echo "$f"; return; }
-    done
-    echo /etc/frr/frr.conf
+    ps=$NF_PATHSPACE
+    if [ -z "$ps" ]; then
+        ps=$(nf_vtysh --config_dir /nonexistent-napalm-frr -c 'show version' 2>&1 >/dev/null |
+             sed -n 's|.*/nonexistent-napalm-frr/\(.*\)vtysh\.conf.*|\1|p' | head -n 1)
+        ps=${ps%/}
+    fi
+    echo "/etc/frr${ps:+/$ps}/frr.conf"
 }
 nf_filter() { grep -v "^% Can't open configuration file .*vtysh.conf" "$@"; }
 
@@ -139,7 +144,7 @@ probe)
     mkdir -p "$D" || { echo "cannot create $D"; exit 8; }
     command -v "$NF_VTYSH" >/dev/null 2>&1 || { echo "$NF_VTYSH not found on PATH"; exit 8; }
     echo "hostname=$nf_host"; echo "state_dir=$D"; echo "vtysh=$(command -v "$NF_VTYSH")"
-    echo "frr_reload=$(nf_reload_path)"; echo "startup=$(nf_startup_path)"
+    echo "frr_reload=$(nf_reload_path)"
     command -v flock >/dev/null 2>&1 && echo "flock=1"
     nf_status ;;
 status) nf_status ;;
