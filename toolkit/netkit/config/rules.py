@@ -107,7 +107,7 @@ def _flag(ctx: DeviceContext, dotted: str) -> bool:
 def applies(rule: GoldenRule, platform: Platform, ctx: DeviceContext) -> bool:
     if platform not in rule.checks:
         return False
-    if rule.roles is not None and ctx.role not in {r.value for r in rule.roles}:
+    if rule.roles is not None and ctx.role not in {str(r) for r in rule.roles}:
         return False
     if rule.only_if and not _flag(ctx, rule.only_if):
         return False
