@@ -205,3 +205,22 @@ def test_cli_render_device_site_all_and_show_vars(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no device named 'nope'" in res.stderr
     res = runner.invoke(app, ["render", "--all", "site", "x"])
     assert res.exit_code == 2
+
+
+def test_fill_secrets_at_push_time(examples: Inventory) -> None:
+    from netkit.config.secrets import fill_secrets, marks
+    from netkit.inventory.credentials import Credentials
+    from pydantic import SecretStr
+
+    text = render_device(examples, "moph-herat-r1").text
+    assert marks(text) == {"username", "password", "snmp_auth_key", "snmp_priv_key", "snmp_community"}
+    creds = Credentials(username="noc", password=SecretStr("pw1"), snmp_user="netkit",
+                        snmp_auth_key=SecretStr("auth1"), snmp_priv_key=SecretStr("priv1"))
+    with pytest.raises(InputError, match="needs snmp_community"):
+        fill_secrets(text, creds, "moph-herat-r1")
+    full = creds.model_copy(update={"snmp_community": SecretStr("ro1")})
+    filled = fill_secrets(text, full, "moph-herat-r1")
+    assert "@@secret" not in filled and "local-user noc password irreversible-cipher pw1" in filled
+    assert "snmp-agent community read cipher ro1 acl 2001" in filled
+    # FRR configs carry no secret at all
+    assert marks(render_device(load_inventory(DEFAULT_INVENTORY), "dc-core1").text) == set()
