@@ -237,6 +237,7 @@ class FrrDriver(FrrGetters, NetworkDriver):  # type: ignore[misc]  # napalm ship
         commit_id = f"{int(time.time())}-{secrets.token_hex(3)}"
         seconds = str(int(revert_in)) if revert_in else "0"
         result = self._helper("commit", cand.session, cand.kind, seconds, commit_id, message,
+                              stdin=remote.timer_script(self.remote_settings),
                               timeout=max(self.timeout, self.remote_settings.lock_wait + 30))
         detail = router_errors(result.stdout + result.stderr)
         if result.rc == Rc.OK:

@@ -64,14 +64,8 @@ class RemoteSettings:
             raise ValueError(f"optional_args['revert_dir'] = {self.revert_dir!r}: must be an absolute path")
 
 
-# The body; the driver prepends the settings as NF_* variables. `$1` is the operation.
-BODY = r"""
-nf_op=${1:-}; [ $# -gt 0 ] && shift
-nf_host=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)
-nf_netns=$(readlink /proc/self/ns/net 2>/dev/null | tr -cd 0-9)
-D="$NF_BASE/${NF_PATHSPACE:-$nf_host}-${nf_netns:-0}"
-umask 077
-
+# Functions shared by the helper and the revert timer (which runs them long after the helper is gone).
+LIB = r"""
 nf_vtysh() {
     if [ -n "$NF_PATHSPACE" ]; then "$NF_VTYSH" -N "$NF_PATHSPACE" "$@"; else "$NF_VTYSH" "$@"; fi
 }
@@ -86,6 +80,22 @@ nf_reload() {
     [ -n "$r" ] || { echo "frr-reload.py not found (install frr-pythontools or set optional_args frr_reload)"; return 8; }
     "$r" "--$1" --stdout --confdir "$2" --rundir "$D" ${NF_PATHSPACE:+--pathspace "$NF_PATHSPACE"} "$2/frr.conf"
 }
+# The running config equals DIR/frr.conf: frr-reload.py finds nothing to change. (It sometimes exits 1
+# after a reload that did reach the target, e.g. when it fails one way to remove a block, then another.)
+nf_same() {
+    nf_out=$(nf_reload test "$1" 2>/dev/null) || return 1
+    ! printf '%s\n' "$nf_out" | grep -v -e '^$' -e '^=*$' -e '^Lines To ' -e '^service integrated-vtysh-config$' | grep -q .
+}
+"""
+
+# The helper's operations; the driver prepends the settings (NF_* variables) and LIB. `$1` is the operation.
+OPS = r"""
+nf_op=${1:-}; [ $# -gt 0 ] && shift
+nf_host=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)
+nf_netns=$(readlink /proc/self/ns/net 2>/dev/null | tr -cd 0-9)
+D="$NF_BASE/${NF_PATHSPACE:-$nf_host}-${nf_netns:-0}"
+umask 077
+
 # the running config without vtysh's banner lines, into $1
 nf_running() {
     nf_vtysh -c 'show running-config' > "$1.raw" || return 8
@@ -183,33 +193,28 @@ commit)  # commit SESSION replace|merge REVERT_IN COMMIT_ID [MESSAGE]
     mv "$D/rollback.new" "$D/rollback"
     if [ "$revert_in" -gt 0 ]; then
         echo "$cid $(( $(date +%s) + revert_in ))" > "$D/pending"
-        r=$(nf_reload_path)
-        cat > "$D/timer-$cid.sh" <<EOF
-# $NF_NAME revert timer for commit $cid: restores $D/rollback unless confirmed within $revert_in s
-echo \$\$ > '$D/timer.pid'
-sleep $revert_in
-exec 9>'$D/lock'
-flock -w 600 9 || exit 1
-if [ "\$(cut -d' ' -f1 '$D/pending' 2>/dev/null)" = '$cid' ]; then
-    '$r' --reload --stdout --confdir '$D/rollback' --rundir '$D' ${NF_PATHSPACE:+--pathspace '$NF_PATHSPACE'} '$D/rollback/frr.conf' > '$D/revert.log' 2>&1
-    rc=\$?
-    echo "$cid \$(date +%s) rc=\$rc" > '$D/last-revert'
-    rm -f '$D/pending' '$D/timer.pid'
-fi
-rm -f "\$0"
-EOF
+        # the timer's text (settings, LIB, TIMER) comes on stdin from the driver
+        { printf "D='%s'\ncid='%s'\nrevert_in='%s'\n" "$D" "$cid" "$revert_in"; cat; } > "$D/timer-$cid.sh"
         setsid nohup sh "$D/timer-$cid.sh" </dev/null >>"$D/timer.log" 2>&1 9>&- &
         n=0
         while [ ! -s "$D/timer.pid" ] && [ "$n" -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
         nf_pending_alive || { echo "the revert timer did not start"; nf_stop_timer; exit 8; }
     fi
     if [ "$kind" = merge ]; then nf_vtysh -f "$C/frr.conf" > "$C/apply.log" 2>&1; rc=$?
-    else nf_reload reload "$C" > "$C/apply.log" 2>&1; rc=$?; fi
+    else
+        nf_reload reload "$C" > "$C/apply.log" 2>&1; rc=$?
+        [ "$rc" -ne 0 ] && nf_same "$C" && rc=0  # it did reach the candidate
+    fi
     if [ "$rc" -ne 0 ]; then
         nf_filter "$C/apply.log" | grep -v ' INFO: '
-        nf_reload reload "$D/rollback" > "$C/restore.log" 2>&1; rrc=$?
+        nf_reload reload "$D/rollback" > "$C/restore.log" 2>&1 || nf_same "$D/rollback"; rrc=$?
+        if [ "$rrc" -ne 0 ]; then
+            # the timer (if any) stays: it will try the restore again
+            nf_filter "$C/restore.log" | grep -v ' INFO: '; exit 9
+        fi
         nf_stop_timer
-        if [ "$rrc" -ne 0 ]; then nf_filter "$C/restore.log" | grep -v ' INFO: '; exit 9; fi
+        # nothing changed: "the config before the last commit" is still the previous one
+        if [ -d "$D/rollback.old" ]; then rm -rf "$D/rollback"; mv "$D/rollback.old" "$D/rollback"; fi
         exit 3
     fi
     printf '%s %s %s revert_in=%s user=%s %s\n' "$cid" "$(date +%s)" "$kind" "$revert_in" "$(id -un)" \
@@ -229,7 +234,8 @@ rollback)
     [ -f "$D/rollback/frr.conf" ] || exit 6
     nf_pending_alive && echo "cancelled=$(cut -d' ' -f1 "$D/pending")"
     nf_stop_timer
-    nf_reload reload "$D/rollback" > "$D/rollback.log" 2>&1 || { nf_filter "$D/rollback.log" | grep -v ' INFO: '; exit 3; }
+    nf_reload reload "$D/rollback" > "$D/rollback.log" 2>&1 || nf_same "$D/rollback" ||
+        { nf_filter "$D/rollback.log" | grep -v ' INFO: '; exit 3; }
     nf_vtysh -c 'write memory' > "$D/write.log" 2>&1 || { cat "$D/write.log"; exit 12; }
     echo "rolled_back=1" ;;
 discard) rm -rf "$D/cand-$1" ;;
@@ -240,14 +246,38 @@ esac
 """
 
 
-def script(settings: RemoteSettings) -> str:
-    head = (
+# The revert timer: `sh <state>/timer-<commit id>.sh`, detached with setsid, after D, cid and revert_in.
+TIMER = r"""
+echo $$ > "$D/timer.pid"
+sleep "$revert_in"
+exec 9>"$D/lock"
+flock -w 600 9 || exit 1
+if [ "$(cut -d' ' -f1 "$D/pending" 2>/dev/null)" = "$cid" ]; then
+    nf_reload reload "$D/rollback" > "$D/revert.log" 2>&1; rc=$?
+    same=0; nf_same "$D/rollback" && same=1
+    echo "$cid $(date +%s) rc=$rc restored=$same" > "$D/last-revert"
+    rm -f "$D/pending" "$D/timer.pid"
+fi
+rm -f "$0"
+"""
+
+
+def settings_head(settings: RemoteSettings) -> str:
+    return (
         f"NF_NAME={NAME}\nNF_BASE='{settings.revert_dir.rstrip('/') or '/'}'\nNF_VTYSH='{settings.vtysh}'\n"
         f"NF_RELOAD='{settings.frr_reload}'\nNF_PATHSPACE='{settings.pathspace}'\n"
         f"NF_STARTUP='{settings.startup_config}'\nNF_SNMPD_CONF='{settings.snmpd_conf}'\n"
         f"NF_LOCK_WAIT={int(settings.lock_wait)}\n"
     )
-    return head + BODY
+
+
+def script(settings: RemoteSettings) -> str:
+    return settings_head(settings) + LIB + OPS
+
+
+def timer_script(settings: RemoteSettings) -> str:
+    """What `commit` writes (after D, cid, revert_in) as the timer: sent on the commit's stdin."""
+    return f"# {NAME} revert timer\n" + settings_head(settings) + LIB + TIMER
 
 
 def argv(settings: RemoteSettings, op: str, *args: str) -> list[str]:
