@@ -162,9 +162,9 @@ def test_unconfirmed_commit_reverts_by_itself(router: Router) -> None:
     dev = router.driver()
     try:
         dev.load_replace_candidate(config=router.with_change())
-        dev.commit_config(revert_in=4)
+        dev.commit_config(revert_in=10)
         assert CHANGE in router.running()
-        assert wait_for(lambda: router.running() == router.factory, timeout=25)
+        assert wait_for(lambda: router.running() == router.factory, timeout=60)
         assert not dev.has_pending_commit()
     finally:
         dev.close()
@@ -189,13 +189,13 @@ def test_killed_ssh_session_right_after_commit_reverts(router: Router) -> None:
     dev = router.driver()
     try:
         dev.load_replace_candidate(config=router.with_change())
-        dev.commit_config(revert_in=5)
+        dev.commit_config(revert_in=10)
         sessions = _ssh_sessions(router.lab, ROUTER)
         assert sessions
         for pid in sessions:
             subprocess.run(["kill", "-KILL", str(pid)], check=True)
         assert CHANGE in router.running()
-        assert wait_for(lambda: router.running() == router.factory, timeout=30)
+        assert wait_for(lambda: router.running() == router.factory, timeout=60)
         assert wait_for(lambda: not dev.is_alive()["is_alive"], timeout=5)
     finally:
         dev.close()
@@ -206,10 +206,10 @@ def test_killed_controller_right_after_commit_reverts(router: Router) -> None:
     script = textwrap.dedent(f"""
         import sys, time
         from napalm_frr import FrrDriver
-        dev = FrrDriver({router.lab.mgmt(ROUTER)!r}, {creds.username!r}, sys.stdin.readline().strip(), timeout=30)
+        dev = FrrDriver({router.lab.mgmt(ROUTER)!r}, {creds.username!r}, sys.stdin.readline().strip(), timeout=60)
         dev.open()
         dev.load_replace_candidate(config=sys.stdin.read())
-        dev.commit_config(revert_in=5)
+        dev.commit_config(revert_in=10)
         print("committed", flush=True)
         time.sleep(600)
     """)
@@ -222,7 +222,7 @@ def test_killed_controller_right_after_commit_reverts(router: Router) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         assert CHANGE in router.running()
-        assert wait_for(lambda: router.running() == router.factory, timeout=30)
+        assert wait_for(lambda: router.running() == router.factory, timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -278,7 +278,7 @@ def test_routing_getters_match_the_router(lab_provisioned: Lab) -> None:
     lab = lab_provisioned
     lab.wait_converged(timeout=60)
     creds = lab.credentials
-    dev = FrrDriver(lab.mgmt("dc-core1"), creds.username, creds.password, timeout=30)
+    dev = FrrDriver(lab.mgmt("dc-core1"), creds.username, creds.password, timeout=60)
     dev.open()
     try:
         bgp = dev.get_bgp_neighbors()["global"]

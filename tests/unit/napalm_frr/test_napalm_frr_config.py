@@ -13,7 +13,7 @@ from napalm.base.exceptions import CommitError, MergeConfigException, ReplaceCon
 from napalm_frr import FrrDriver
 from napalm_frr.diff import diff_text
 from napalm_frr.frr import Candidate
-from napalm_frr.remote import RemoteSettings, script
+from napalm_frr.remote import RemoteSettings, script, timer_script
 from napalm_frr_replay import MOCKED_DATA, PatchedFrrDriver
 
 Replay = Callable[..., PatchedFrrDriver]
@@ -103,6 +103,8 @@ def test_commit_then_confirm(replay: Replay) -> None:
     dev.commit_config(revert_in=120)
     commit = dev.fake.calls[-1]
     assert commit[4:7] == ["commit", commit[5], "replace"] and commit[7] == "120"
+    timer = dev.fake.stdins[-1] or ""  # the timer travels with the commit
+    assert timer.startswith("# napalm-frr revert timer") and 'nf_reload reload "$D/rollback"' in timer
     assert dev.has_pending_commit() is True
     dev.confirm_commit()
     assert dev.fake.ops() == ["load", "commit", "status", "confirm"]
@@ -156,8 +158,9 @@ def test_router_paths_cannot_inject_shell(key: str) -> None:
 
 def test_helper_script_is_valid_posix_sh() -> None:
     for settings in (RemoteSettings(), RemoteSettings(pathspace="nk-r1", frr_reload="/usr/lib/frr/frr-reload.py")):
-        proc = subprocess.run(["sh", "-n"], input=script(settings), capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr
+        for text in (script(settings), timer_script(settings)):
+            proc = subprocess.run(["sh", "-n"], input=text, capture_output=True, text=True)
+            assert proc.returncode == 0, proc.stderr
 
 
 # ---------------------------------------------------------------- the diff renderer alone
