@@ -14,6 +14,7 @@ from napalm.base.test import helpers
 from napalm.base.test.getters import BaseTestGetters, wrap_test_cases
 from napalm_frr import FrrDriver
 from napalm_frr.models import OspfInstanceDict, OspfNeighborDict
+from napalm_frr.parsers import parse_interfaces, parse_ping, parse_snmpd_conf
 from napalm_frr_replay import PatchedFrrDriver
 
 DOCUMENTED_EXTRAS = {"get_ospf_neighbors"}
@@ -151,3 +152,25 @@ def test_snmp_from_snmpd_conf(replay: Replay) -> None:
 def test_unknown_command_text_is_returned(replay: Replay) -> None:
     out = replay("test_cli", "normal").cli(["show nonsense"])
     assert out["show nonsense"].startswith("% Unknown command")
+
+
+# ---------------------------------------------------------------- parsers on their own
+def test_snmpd_conf_forms() -> None:
+    info = parse_snmpd_conf("rocommunity6 six-ro fd00::/8\ncom2sec -Cn ctx sec 198.19.0.0/24 c2s\n"
+                            "com2sec plain default c2s-plain  # comment\nsysContact  noc desk \n")
+    assert info["community"] == {"six-ro": {"acl": "fd00::/8", "mode": "ro"},
+                                 "c2s": {"acl": "198.19.0.0/24", "mode": "ro"},
+                                 "c2s-plain": {"acl": "default", "mode": "ro"}}
+    assert info["contact"] == "noc desk"
+
+
+def test_ping_ipv6_reply_address() -> None:
+    out = ("PING fd00::1(fd00::1) 56 data bytes\n64 bytes from fd00::1: icmp_seq=1 ttl=64 time=0.040 ms\n\n"
+           "--- fd00::1 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\n"
+           "rtt min/avg/max/mdev = 0.040/0.040/0.040/0.000 ms\n")
+    assert parse_ping(out, "")["success"]["results"] == [{"ip_address": "fd00::1", "rtt": 0.04}]
+
+
+def test_interface_flap_time_uses_the_router_timezone() -> None:
+    data = {"eth9": {"operationalStatus": "down", "administrativeStatus": "up", "lastLinkDown": "2026/01/01 04:30:00.00"}}
+    assert parse_interfaces(data, "+0430")["eth9"]["last_flapped"] == 1767225600.0  # 2026-01-01T00:00:00Z
