@@ -21,7 +21,10 @@ def test_every_adjacency_the_inventory_implies_comes_up(lab: Lab) -> None:
     assert not down, down
     assert {(a.device, a.peer_device) for a in adjacencies if a.protocol == "ospf"} >= {
         ("dc-core1", "dc-core2"), ("dc-core2", "dc-core1")}
-    assert len([a for a in adjacencies if a.protocol == "bgp"]) == 2 * 6  # six site uplinks, both ends
+    ebgp = [a for a in adjacencies if a.protocol == "bgp" and a.interface != "-"]
+    assert len(ebgp) == 2 * 6  # six site uplinks, both ends
+    ibgp = {(a.device, a.peer_device) for a in adjacencies if a.protocol == "bgp" and a.interface == "-"}
+    assert ibgp == {("dc-core1", "dc-core2"), ("dc-core2", "dc-core1")}  # the cores' loopback session
 
 
 def test_ospf_between_the_cores_is_full(lab: Lab) -> None:

@@ -126,8 +126,8 @@ def status(
 ) -> None:
     """Every device (namespace, daemons, management reachability), link states and impairments.
     Exit 1 when the lab is down or unhealthy."""
-    require_environment({"ip": "iproute2"})
     plan = plan_lab(_inventory(inventory))
+    require_environment({"ip": "iproute2"})
     st = lab_status(plan, StateStore(lab_dir()), ping=ping)
     if json:
         print_json(st.model_dump(mode="json") | {"healthy": st.healthy})
@@ -139,9 +139,11 @@ def status(
         raise typer.Exit(1)
 
 
-def _running_plan(inventory: Path | None) -> LabPlan:
+def _running_plan(inventory: Path | None, device: str) -> LabPlan:
+    plan = plan_lab(_inventory(inventory))
+    plan.device(device)  # an unknown device is bad input (exit 2), whatever the environment
     require_environment({"ip": "iproute2", "nsenter": "util-linux"})
-    return plan_lab(_inventory(inventory))
+    return plan
 
 
 @lab_app.command("shell")
@@ -151,7 +153,7 @@ def shell_cmd(
     inventory: InventoryOption = None,
 ) -> None:
     """The device's FRR CLI (vtysh), or a shell inside it with --bash."""
-    argv = shell.shell_argv(_running_plan(inventory), device, bash=bash)
+    argv = shell.shell_argv(_running_plan(inventory, device), device, bash=bash)
     os.execvp(argv[0], argv)
 
 
@@ -166,7 +168,7 @@ def exec_cmd(
         command = command[1:]
     if not command:
         raise InputError("give the command after --, e.g. `netkit lab exec dc-core1 -- ip -br addr`")
-    argv = shell.device_argv(_running_plan(inventory), device, command)
+    argv = shell.device_argv(_running_plan(inventory, device), device, command)
     raise typer.Exit(subprocess.call(argv))
 
 

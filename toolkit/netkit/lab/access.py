@@ -106,7 +106,7 @@ if [ "$1" = "-c" ]; then
     exec /bin/bash -c "$@"
 fi
 if [ -S "/var/run/frr/$ns/zebra.vty" ]; then
-    exec /usr/bin/vtysh -N "$ns"
+    exec @VTYSH@ -N "$ns"
 fi
 exec /bin/bash -l
 """
@@ -131,7 +131,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -n "$given" ] || args=(-N "$ns" "${args[@]}")
-exec /usr/bin/vtysh "${args[@]}"
+exec @VTYSH@ "${args[@]}"
 """
 
 FRR_RELOAD = """#!/bin/bash
@@ -155,11 +155,12 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$given" ] || args=(--pathspace "$ns" "${args[@]}")
 [ -n "$rundir" ] || args=(--rundir "/var/run/frr/$ns" "${args[@]}")
-exec /usr/lib/frr/frr-reload.py "${args[@]}"
+exec @FRR_RELOAD@ "${args[@]}"
 """
 
 
-def write_scripts(bin_dir: Path, prefix: str) -> Path:
+def write_scripts(bin_dir: Path, prefix: str, vtysh: str = "/usr/bin/vtysh",
+                  frr_reload: str = "/usr/lib/frr/frr-reload.py") -> Path:
     """The login shell (returned) and, in `bin_dir/path`, the commands put first on the lab user's PATH."""
     path_dir = bin_dir / "path"
     path_dir.mkdir(parents=True, exist_ok=True)
@@ -167,7 +168,8 @@ def write_scripts(bin_dir: Path, prefix: str) -> Path:
         os.chmod(d, 0o755)
 
     def write(target: Path, template: str) -> None:
-        target.write_text(template.replace("@PREFIX@", prefix).replace("@BIN@", str(path_dir)))
+        text = template.replace("@PREFIX@", prefix).replace("@BIN@", str(path_dir))
+        target.write_text(text.replace("@VTYSH@", vtysh).replace("@FRR_RELOAD@", frr_reload))
         os.chmod(target, 0o755)
 
     shell = bin_dir / "login-shell"

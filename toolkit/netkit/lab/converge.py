@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -43,20 +44,32 @@ def expected(inventory: Inventory, plan: LabPlan) -> list[Adjacency]:
     return found
 
 
-def vtysh_json(ns: str, command: str) -> dict[str, object]:
-    proc = run(["vtysh", "-N", ns, "-c", command], check=False, timeout=20)
-    if proc.returncode != 0:
-        return {}
-    try:
-        data = json.loads(proc.stdout or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
+def _json_documents(text: str) -> list[object]:
+    """The JSON documents vtysh printed back to back (one per `-c` command)."""
+    decoder, pos = json.JSONDecoder(), 0
+    docs: list[object] = []
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return docs
+        try:
+            doc, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return docs
+        docs.append(doc)
 
 
-def _ospf_states(ns: str) -> dict[str, str]:
-    """Neighbour interface address -> state (e.g. 'Full/-'); FRR 8.4 keys neighbours by router-id."""
-    data = vtysh_json(ns, "show ip ospf neighbor json")
+def _states(ns: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(OSPF neighbour interface address -> state, BGP peer -> state), from one vtysh run."""
+    proc = run(["vtysh", "-N", ns, "-c", "show ip ospf neighbor json", "-c", "show bgp summary json"],
+               check=False, timeout=20)
+    docs = [d if isinstance(d, dict) else {} for d in _json_documents(proc.stdout)] + [{}, {}]
+    return _ospf_states(docs[0]), _bgp_states(docs[1])
+
+
+def _ospf_states(data: dict[str, Any]) -> dict[str, str]:
+    """FRR 8.4 keys OSPF neighbours by router-id; the interface address is in each entry."""
     states: dict[str, str] = {}
     neighbors = data.get("neighbors", {})
     for entries in neighbors.values() if isinstance(neighbors, dict) else []:
@@ -68,8 +81,7 @@ def _ospf_states(ns: str) -> dict[str, str]:
     return states
 
 
-def _bgp_states(ns: str) -> dict[str, str]:
-    data = vtysh_json(ns, "show bgp summary json")
+def _bgp_states(data: dict[str, Any]) -> dict[str, str]:
     states: dict[str, str] = {}
     for family in data.values():
         peers = family.get("peers", {}) if isinstance(family, dict) else {}
@@ -78,29 +90,42 @@ def _bgp_states(ns: str) -> dict[str, str]:
     return states
 
 
-def check(inventory: Inventory, plan: LabPlan) -> list[Adjacency]:
-    """Every expected adjacency with its current state."""
-    adjacencies = expected(inventory, plan)
+def check(inventory: Inventory, plan: LabPlan, only: set[str] | None = None) -> list[Adjacency]:
+    """Every expected adjacency (of the devices in `only`, if given) with its current state."""
+    adjacencies = [a for a in expected(inventory, plan) if only is None or a.device in only]
     devices = sorted({a.device for a in adjacencies})
-
-    def ask(name: str) -> tuple[dict[str, str], dict[str, str]]:
-        ns = plan.devices[name].ns
-        return _ospf_states(ns), _bgp_states(ns)
-
     with ThreadPoolExecutor(max_workers=8) as pool:
-        states = dict(zip(devices, pool.map(ask, devices), strict=True))
+        states = dict(zip(devices, pool.map(lambda n: _states(plan.devices[n].ns), devices), strict=True))
     for adj in adjacencies:
         ospf, bgp = states[adj.device]
         adj.state = (ospf if adj.protocol == "ospf" else bgp).get(adj.peer_address, "missing")
         adj.up = adj.state.startswith("Full") if adj.protocol == "ospf" else adj.state == "Established"
+    # Sessions the configuration adds beyond the links (iBGP between loopbacks) count too, when the
+    # peer is a lab router.
+    owners = _router_addresses(inventory, plan)
+    known = {(a.device, a.peer_address) for a in adjacencies if a.protocol == "bgp"}
+    for device, (_, bgp) in states.items():
+        for peer, state in sorted(bgp.items()):
+            if (device, peer) not in known and peer in owners:
+                adjacencies.append(Adjacency(device=device, protocol="bgp", interface="-", peer_device=owners[peer],
+                                             peer_address=peer, state=state, up=state == "Established"))
     return adjacencies
 
 
+def _router_addresses(inventory: Inventory, plan: LabPlan) -> dict[str, str]:
+    return {str(i.address.ip): name for name, d in plan.devices.items() if d.kind == "router"
+            for i in inventory.devices[name].interfaces if i.address is not None and i.kind in ("loopback", "p2p")}
+
+
 def wait_converged(inventory: Inventory, plan: LabPlan, timeout: float, interval: float = 0.5) -> list[Adjacency]:
-    """Poll until every expected adjacency is up or `timeout` passes; the last answer either way."""
+    """Poll until every expected adjacency is up or `timeout` passes; the last full answer either way.
+    Routers already converged are not asked again until the final check (each vtysh costs CPU)."""
     deadline = time.monotonic() + timeout
-    while True:
-        adjacencies = check(inventory, plan)
-        if all(a.up for a in adjacencies) or time.monotonic() >= deadline:
-            return adjacencies
+    pending: set[str] | None = None
+    while time.monotonic() < deadline:
+        adjacencies = check(inventory, plan, pending)
+        pending = {a.device for a in adjacencies if not a.up}
+        if not pending:
+            break
         time.sleep(interval)
+    return check(inventory, plan)

@@ -233,7 +233,7 @@ def write_frr_files(device: DevicePlan, frr_conf: str) -> None:
         os.chmod(path, mode)
 
 
-def start_device(device: DevicePlan, files: DeviceFiles, store: StateStore, timeout: float = 20) -> None:
+def start_device(device: DevicePlan, files: DeviceFiles, store: StateStore, timeout: float = 90) -> None:
     """Run the start script in the device's namespace; record every daemon's PID once it is up."""
     proc = run(["ip", "netns", "exec", device.ns, "unshare", "--uts", "bash", str(files.start_script)],
                check=False, timeout=timeout)

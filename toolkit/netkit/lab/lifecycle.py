@@ -74,9 +74,9 @@ def provisioned_configs(inventory: Inventory, plan: LabPlan) -> dict[str, str]:
 
 def lab_up(inventory: Inventory, provisioned: bool = False, progress: Progress = _quiet) -> UpResult:
     """Build the lab (a no-op when the same lab is already up and healthy)."""
-    require_environment()
-    plan = plan_lab(inventory)
+    plan = plan_lab(inventory)  # bad input is reported (exit 2) before the environment is looked at
     configs = provisioned_configs(inventory, plan) if provisioned else {}
+    require_environment()
     result = UpResult(prefix=plan.prefix, inventory=str(inventory.path), provisioned=provisioned,
                       devices=list(plan.devices), links=len(plan.links), skipped=plan.skipped,
                       credentials_file=str(lab_credentials_file()))
@@ -151,7 +151,8 @@ def _build(inventory: Inventory, plan: LabPlan, store: StateStore, configs: dict
         files = daemons.write_device_files(plan, device, creds, f"{site.name}, {site.province}", configs.get(name))
         daemons.start_device(device, files, store)
 
-    with ThreadPoolExecutor(max_workers=min(8, len(plan.devices))) as pool:
+    # Starting a device is mostly waiting (watchfrr polls its daemons): many at once pays even on 2 cores.
+    with ThreadPoolExecutor(max_workers=min(32, len(plan.devices))) as pool:
         for future in [pool.submit(start, name) for name in plan.devices]:
             future.result()
 
