@@ -23,7 +23,7 @@ COMMON_ARGS = dict(
     optional_args=dict(type="dict", required=False, default=None),
 )
 
-NAPALM_DRIVERS = {"frr": "frr", "ios": "ios", "eos": "eos", "junos": "junos", "nxos": "nxos_ssh"}
+NAPALM_DRIVERS = {"frr": "frr", "ios": "ios", "eos": "eos", "junos": "junos", "huawei_vrp": "huawei_vrp", "routeros": "ros"}
 
 
 def _from_secrets_file(path, device):

@@ -14,15 +14,22 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel
 
+from netkit.drivers import DRIVERS
 from netkit.errors import InputError, NetkitError
 from netkit.inventory.models import ROUTER_ROLES, Device, Inventory, Platform, Role
 
-# NAPALM driver names per platform; a platform is pushed only when its driver can be imported.
-NAPALM_DRIVERS: dict[Platform, tuple[str, str]] = {  # platform -> (napalm name, python module providing it)
-    Platform.FRR: ("frr", "napalm_frr"),
-    Platform.IOS: ("ios", "napalm.ios"),
-    Platform.EOS: ("eos", "napalm.eos"),
-    Platform.JUNOS: ("junos", "napalm.junos"),
+NAPALM_CORE = frozenset({"eos", "ios", "iosxr", "junos", "nxos", "nxos_ssh"})
+
+
+def _provider(name: str) -> str:
+    """The Python module that provides a NAPALM driver: NAPALM's own, or the community `napalm_<name>`."""
+    return f"napalm.{name}" if name in NAPALM_CORE else f"napalm_{name}"
+
+
+# platform -> (NAPALM driver name, Python module providing it), from netkit.drivers; a platform is
+# pushed only when that module is installed.
+NAPALM_DRIVERS: dict[Platform, tuple[str, str]] = {
+    platform: (name, _provider(name)) for platform, (name, _package) in DRIVERS.items()
 }
 
 Renderer = Callable[[Inventory, Device], str]
@@ -84,7 +91,8 @@ def driver_name(platform: Platform) -> tuple[str | None, str]:
     except ModuleNotFoundError:
         found = False
     if not found:
-        return None, f"NAPALM driver {name!r} ({module}) is not installed"
+        package = DRIVERS[platform][1] if platform in DRIVERS else module
+        return None, f"NAPALM driver {name!r} is not installed (pip install {package}): rendered and validated only"
     return name, ""
 
 
