@@ -1,7 +1,8 @@
 """A thin asyncio SNMP client over pysnmp 7: GET and multi-column GETBULK, numeric OIDs only.
 
 It calls pysnmp's command generators directly with pre-built OIDs (the hlapi helpers resolve every
-varbind through the MIB view on the way in and out, a third of the CPU of a poll). One `SnmpEngine` is
+varbind through the MIB view on the way in and out: `lookupMib=False` without the cost of the lookup
+machinery), and responses' varbinds are decoded by `snmp_fastpdu` instead of pyasn1. One `SnmpEngine` is
 shared per event loop and credential set (pysnmp keys its USM users by name, so two sets with the same
 user name but different keys need two engines). pysnmp's errors become `SnmpError` with a reason.
 """
@@ -16,7 +17,6 @@ from typing import Any, Protocol
 
 from pyasn1.type import univ  # type: ignore[import-untyped]
 from pysnmp.entity.engine import SnmpEngine
-from pysnmp.entity.rfc3413 import cmdgen
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
     UdpTransportTarget,
@@ -31,6 +31,7 @@ from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
 from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials
+from netkit.monitor import snmp_fastpdu
 
 Oid = tuple[int, ...]
 Value = int | str | None
@@ -53,7 +54,7 @@ def oid(text: str) -> Oid:
     return tuple(int(p) for p in text.strip(".").split("."))
 
 
-def _value(val: Any) -> Value:
+def value_of(val: Any) -> Value:
     if isinstance(val, (EndOfMibView, NoSuchObject, NoSuchInstance)):
         return None
     if isinstance(val, univ.OctetString):
@@ -107,7 +108,9 @@ class EnginePool:
 
     def engine(self, fingerprint: str) -> SnmpEngine:
         if fingerprint not in self._engines:
-            self._engines[fingerprint] = SnmpEngine()
+            engine = SnmpEngine()
+            snmp_fastpdu.install(engine)
+            self._engines[fingerprint] = engine
         return self._engines[fingerprint]
 
     def close(self) -> None:
@@ -116,8 +119,8 @@ class EnginePool:
         self._engines.clear()
 
 
-_GET = cmdgen.GetCommandGenerator()
-_BULK = cmdgen.BulkCommandGenerator()
+_GET = snmp_fastpdu.GetGenerator()
+_BULK = snmp_fastpdu.BulkGenerator()
 _NULL = univ.Null("")
 
 
@@ -158,7 +161,7 @@ class PysnmpTransport:
             raise SnmpError(reason, f"{self.name} ({self.agent.host}): {indication}")
         if status and int(status):
             raise SnmpError("other", f"{self.name} ({self.agent.host}): {status.prettyPrint()} at index {index}")
-        return [(tuple(name), _value(val)) for name, val in varbinds]
+        return list(varbinds)  # already (oid tuple, value) pairs: see snmp_fastpdu
 
     async def get(self, oids: Sequence[Oid]) -> list[VarBind]:
         return await self._request(_GET, [(ObjectName(o), _NULL) for o in oids])
