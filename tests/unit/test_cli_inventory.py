@@ -181,6 +181,15 @@ def test_generate_then_check(tmp_path: Path) -> None:
     assert code == 0 and json.loads(output)["sites"] == 5
 
 
+def test_generate_json(tmp_path: Path) -> None:
+    code, output = run("inventory", "generate", str(tmp_path / "nat"), "--ministries", "1", "--provinces", "2",
+                       "--format", "json")
+    assert code == 0 and (tmp_path / "nat" / "hosts.json").is_file() and not (tmp_path / "nat" / "hosts.yml").exists()
+    assert json.loads((tmp_path / "nat" / "hosts.json").read_text())["all"]["children"]["m01"]
+    code, output = run("inventory", "check", "-i", str(tmp_path / "nat"), "--json")
+    assert code == 0 and json.loads(output)["sites"] == 3
+
+
 def test_generate_refuses_bad_options(tmp_path: Path) -> None:
     code, _ = run("inventory", "generate", str(tmp_path / "nat"), "--ministries", "0")
     assert code == 2 and not (tmp_path / "nat").exists()
