@@ -219,6 +219,11 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
         text("hosts.yml", "            moj-herat-r1:\n", "            moj-herat-r1:\n            moj-hq-r1:\n"),
         ["host moj-hq-r1", "is in 2 site groups (site_moj_herat, site_moj_hq)"],
     ),
+    "site-group-without-hosts": (
+        text("hosts.yml", "          hosts:\n            moj-herat-r1:\n", "          hosts:\n            moj-herat-r1:\n"
+             "        site_moj_kabul:\n          vars: {netkit_site: {code: moj-kabul}}\n"),
+        ["hosts.yml: group site_moj_kabul", "a site group without hosts"],
+    ),
     "device-site-key-disagrees-with-group": (
         device("moj-hq-r1", site="moj-herat"),
         ["host moj-hq-r1", "netkit_device.site 'moj-herat' is not the site of its group ('moj-hq')"],

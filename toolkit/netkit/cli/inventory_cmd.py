@@ -131,7 +131,7 @@ def _print_site(inv: Inventory, site: Site) -> None:
                       f"{':' + str(target.port) if target.port else ''}", highlight=False)
     for window in site.maintenance:
         when = (f"{window.start} .. {window.end}" if window.start else
-                f"every {window.weekday} at {window.at} for {window.duration_min} min")
+                f"every {window.weekday} at {window.at:%H:%M} for {window.duration_min} min")
         console.print(f"window   {when} {window.reason}".rstrip(), highlight=False)
     for link in inv.site_links(site.code):
         extra = []

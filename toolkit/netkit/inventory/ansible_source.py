@@ -47,6 +47,7 @@ class RawInventory:
     group_sources: dict[str, Path] = field(default_factory=dict)
     # Problems Ansible only warned about (duplicate YAML keys, unexpected keys, unparsable files).
     problems: list[str] = field(default_factory=list)
+    empty_groups: list[str] = field(default_factory=list)  # groups without any host (also through children)
 
 
 def plain(value: Any) -> Any:
@@ -216,7 +217,8 @@ def read_ansible_inventory(path: Path) -> RawInventory:
         )
     files = _group_vars_files(path)
     group_sources = {name: files[name] for name in manager.groups if name in files}
-    return RawInventory(path=path, hosts=hosts, group_sources=group_sources, problems=problems)
+    empty = sorted(name for name, group in manager.groups.items() if name != "ungrouped" and not group.get_hosts())
+    return RawInventory(path=path, hosts=hosts, group_sources=group_sources, problems=problems, empty_groups=empty)
 
 
 def _short(error: Exception) -> str:

@@ -52,6 +52,10 @@ class _Builder:
         network = self.p.validate(NetworkSpec, any_host.vars.get("netkit_network"), network_where, "netkit_network")
         for host in self.raw.hosts.values():
             self._host(host)
+        for group in self.raw.empty_groups:
+            if group.startswith("site_"):
+                self.p.add(f"{self.raw.group_sources.get(group, self.hosts_file)}: group {group}",
+                           "a site group without hosts (list the site's devices under it, or remove the group)")
         if network is None:
             return None, self.p.items
         sites, devices, links = Deriver(self.p, network, self.sites, self.hosts).derive()
