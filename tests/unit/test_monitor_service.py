@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
 from netkit.inventory.credentials import Credentials
@@ -94,3 +95,40 @@ def test_scrapes_answer_while_a_poll_hangs() -> None:
         server.stop()
     assert max(took) < 0.5, took
     assert mon.cache.last_scrape_duration is not None
+
+
+class FakeAgentsMonitor(Monitor):
+    """Children (forked workers) poll fake agents too."""
+
+    def _child_monitor(self, names: list[str]) -> Monitor:
+        child = super()._child_monitor(names)
+        for name, poller in child.pollers.items():
+            agent = HangingAgent() if name == "r0" else QuickAgent()
+            poller.transport = lambda agent=agent: agent  # type: ignore[misc]
+        return child
+
+
+def test_polling_workers_fill_the_parents_cache() -> None:
+    devices = tuple(DeviceSpec(f"r{i}", "s", "m", "P", "site-router", f"127.0.0.{i + 1}", 161, False)
+                    for i in range(1, 9))
+    creds = Credentials(username="u", password=SecretStr("p"), snmp_user="netkit")
+    mon = FakeAgentsMonitor(MonitorPlan(Shard(), devices, (), (), ()), lambda spec: creds,
+                            ServiceSettings(snmp_interval=0.2, probe_interval=60, workers=2))
+    mon.start_workers()
+    assert mon.pool is not None and len(mon.pool.procs) == 2
+    pids = [p.pid for p in mon.pool.procs]
+
+    async def run() -> None:
+        await mon.poll_all_once()  # one cycle on demand
+        assert all(st.up and st.polls == 1 for st in mon.cache.devices.values())
+        stop = asyncio.Event()
+        task = asyncio.create_task(mon.run(stop, probes=False))  # then on their own clocks
+        await asyncio.sleep(1.2)
+        stop.set()
+        await task
+    asyncio.run(run())
+    assert all(st.polls >= 3 and [r.name for r in st.interfaces] == ["eth0"] for st in mon.cache.devices.values())
+    assert mon.pool is None  # closed with the run
+    for pid in pids:  # the workers are gone
+        stat = Path(f"/proc/{pid}/stat")
+        assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"

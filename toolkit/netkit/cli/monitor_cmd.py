@@ -32,9 +32,15 @@ PidfileOption = Annotated[Path | None, typer.Option(
     "--pidfile", help="Where the exporter's PID is kept (default: <state dir>/monitor/exporter.pid).")]
 
 
-def _settings(snmp_interval: float, probe_interval: float, icmp_count: int, snmp_timeout: float) -> ServiceSettings:
+def _settings(snmp_interval: float, probe_interval: float, icmp_count: int, snmp_timeout: float,
+              workers: int = 1) -> ServiceSettings:
     return ServiceSettings(snmp_interval=snmp_interval, probe_interval=probe_interval, snmp_timeout=snmp_timeout,
+                           workers=workers,
                            icmp=IcmpSettings(count=icmp_count, interval=min(0.2, probe_interval / (2 * icmp_count))))
+
+
+WorkersOption = Annotated[int, typer.Option(min=1, max=64, help="SNMP polling processes (use the cores: "
+                                            "decoding answers is CPU work).")]
 
 
 @monitor_app.command("serve")
@@ -47,6 +53,7 @@ def serve(
     probe_interval: Annotated[float, typer.Option(min=1, help="Seconds between probe cycles.")] = 15.0,
     icmp_count: Annotated[int, typer.Option(min=1, max=50, help="ICMP echo requests per target per cycle.")] = 5,
     snmp_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for an SNMP answer.")] = 2.0,
+    workers: WorkersOption = 1,
     background: Annotated[bool, typer.Option("--background", help="Detach, write the pidfile, return once "
                                              "listening (stop with `netkit monitor stop`).")] = False,
     pidfile: PidfileOption = None,
@@ -60,14 +67,16 @@ def serve(
         argv = [sys.executable, "-m", "netkit", "monitor", "serve", "-i", str(inventory_path(inventory)),
                 "--listen", listen, "--shard", str(sh), "--snmp-interval", str(snmp_interval),
                 "--probe-interval", str(probe_interval), "--icmp-count", str(icmp_count),
-                "--snmp-timeout", str(snmp_timeout), "--pidfile", str(pid_path)]
+                "--snmp-timeout", str(snmp_timeout), "--workers", str(workers), "--pidfile", str(pid_path)]
         pid = daemon.spawn(argv, (host, port), pid_path, daemon.default_logfile())
         console.print(f"exporter running as PID {pid} on http://{host}:{port}/metrics "
                       f"(log {daemon.default_logfile()}, stop with `netkit monitor stop`)", highlight=False)
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     plan = build_plan(inv, sh)
-    mon = Monitor(plan, inventory_resolver(inv), _settings(snmp_interval, probe_interval, icmp_count, snmp_timeout))
+    mon = Monitor(plan, inventory_resolver(inv),
+                  _settings(snmp_interval, probe_interval, icmp_count, snmp_timeout, workers))
+    mon.start_workers()  # forks: before the HTTP thread and the event loop
     server = MetricsServer(mon.cache, collectors_for(mon.cache), (host, port))
     daemon.write_pidfile(pid_path, os.getpid())
     logging.getLogger("netkit.monitor").info(
@@ -137,6 +146,7 @@ def status(
     from_url: Annotated[str | None, typer.Option("--from", help="Read a running exporter, e.g. "
                                                  "http://127.0.0.1:9430 (default: poll and probe once now).")] = None,
     snmp_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for an SNMP answer.")] = 2.0,
+    workers: WorkersOption = 1,
 ) -> None:
     """A live table of every site against its MoU targets (exit 1 if a site is down or degraded)."""
     if from_url:
@@ -146,7 +156,8 @@ def status(
         if site is not None and site not in inv.sites:
             raise InputError(f"{inv.path}: no site {site!r} (try `netkit inventory show`)")
         plan = build_plan(inv, Shard(), sites={site} if site else None)
-        mon = Monitor(plan, inventory_resolver(inv), _settings(30, 15, 5, snmp_timeout))
+        mon = Monitor(plan, inventory_resolver(inv), _settings(30, 15, 5, snmp_timeout, workers))
+        mon.start_workers()
         asyncio.run(mon.run_once())
         samples = samples_from_collectors(collectors_for(mon.cache))
     sites = site_statuses(samples, site)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 
@@ -31,6 +31,7 @@ from netkit.monitor.snmp_client import (
     credentials_fingerprint,
 )
 from netkit.monitor.snmp_poller import DevicePoller, PollSettings
+from netkit.monitor.workers import WorkerPool
 
 log = logging.getLogger("netkit.monitor")
 
@@ -43,7 +44,8 @@ class ServiceSettings:
     probe_interval: float = 15.0
     snmp_timeout: float = 2.0
     snmp_retries: int = 1
-    max_concurrent_polls: int = 16
+    max_concurrent_polls: int = 16  # per process
+    workers: int = 1  # polling processes (forked; see workers.py)
     tcp_timeout: float = 2.0
     http_timeout: float = 5.0
     poll: PollSettings = field(default_factory=PollSettings)
@@ -74,6 +76,33 @@ class Monitor:
         self.pollers = {d.name: DevicePoller(self.cache.devices[d.name], self._transport_factory(d),
                                              self.settings.poll) for d in plan.devices}
         self._semaphore: asyncio.Semaphore | None = None
+        self.pool: WorkerPool | None = None
+        self._attached = False
+        self.on_polled: Callable[[str], None] | None = None  # a worker reports each poll to its parent
+
+    def start_workers(self) -> None:
+        """Fork the polling workers (settings.workers > 1). Call before any thread or event loop starts."""
+        if self.settings.workers > 1 and self.plan.devices and self.pool is None:
+            self.pool = WorkerPool(self.cache, self._child_monitor, self.settings.workers)
+
+    def _child_monitor(self, names: list[str]) -> Monitor:
+        wanted = set(names)
+        plan = replace(self.plan, devices=tuple(d for d in self.plan.devices if d.name in wanted), probes=())
+        return Monitor(plan, self.resolve, replace(self.settings, workers=1))
+
+    def _attach(self) -> None:
+        if self.pool is not None and not self._attached:
+            self.pool.attach()
+            self._attached = True
+
+    def close(self) -> None:
+        if self.pool is not None:
+            if self._attached:
+                self.pool.detach()
+                self._attached = False
+            self.pool.close()
+            self.pool = None
+        self.engines.close()
 
     # ------------------------------------------------------------------ SNMP
     def _transport_factory(self, spec: DeviceSpec) -> Callable[[], SnmpTransport]:
@@ -100,13 +129,19 @@ class Monitor:
         if not may_send(state.spec.address):
             state.polls += 1
             state.record_error("other", f"{name}: no route to lab address {state.spec.address} (is the lab up?)")
-            return
-        async with self._semaphore:
-            await self.pollers[name].poll()
+        else:
+            async with self._semaphore:
+                await self.pollers[name].poll()
+        if self.on_polled is not None:
+            self.on_polled(name)
         if not state.up:
             log.warning("snmp poll of %s failed: %s", name, state.last_error)
 
     async def poll_all_once(self) -> None:
+        if self.pool is not None:
+            self._attach()
+            await self.pool.cycle()
+            return
         await asyncio.gather(*(self.poll_device(n) for n in self.pollers))
 
     # ------------------------------------------------------------------ probes
@@ -149,7 +184,7 @@ class Monitor:
         try:
             await asyncio.gather(self.poll_all_once(), self.probe_all_once())
         finally:
-            self.engines.close()
+            self.close()
 
     # ------------------------------------------------------------------ forever
     async def _every(self, interval: float, offset: float, job: Callable[[], object], stop: asyncio.Event) -> None:
@@ -170,21 +205,27 @@ class Monitor:
                 log.exception("monitor job failed")
             next_run = max(next_run + interval, started)
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, probes: bool = True) -> None:
         s = self.settings
         names = list(self.pollers)
-        tasks = [
-            asyncio.create_task(self._every(s.snmp_interval, s.snmp_interval * i / max(1, len(names)),
-                                            lambda n=n: self.poll_device(n), stop))  # type: ignore[misc]
-            for i, n in enumerate(names)
-        ]
-        tasks.append(asyncio.create_task(self._every(s.probe_interval, 0.0, self.probe_icmp_once, stop)))
-        tasks.append(asyncio.create_task(self._every(s.probe_interval, 0.0, self.probe_services_once, stop)))
+        tasks = []
+        if self.pool is not None:
+            self._attach()
+            self.pool.forever()
+        else:
+            tasks = [
+                asyncio.create_task(self._every(s.snmp_interval, s.snmp_interval * i / max(1, len(names)),
+                                                lambda n=n: self.poll_device(n), stop))  # type: ignore[misc]
+                for i, n in enumerate(names)
+            ]
+        if probes:
+            tasks.append(asyncio.create_task(self._every(s.probe_interval, 0.0, self.probe_icmp_once, stop)))
+            tasks.append(asyncio.create_task(self._every(s.probe_interval, 0.0, self.probe_services_once, stop)))
         try:
             await stop.wait()
         finally:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            self.engines.close()
+            self.close()
 
