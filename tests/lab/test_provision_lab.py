@@ -132,18 +132,19 @@ def test_second_run_reports_no_change(lab: Any) -> None:
 
 
 def test_post_check_failure_on_one_device_rolls_back_the_whole_site(lab: Any) -> None:
-    render = with_extra("dc-core1", "interface lo\n description post-check-fault-test")
+    render = with_extra("dc-core1", "interface nk-test0\n description post-check-fault-test")
     with nft_drop(lab, "dc-core2", "c ip daddr 198.18.0.193 icmp type echo-request drop"):
         report = transaction(lab, "nat-dc", render).provision(ProvisionOptions(check_wait=5))
     assert report.result == "rolled-back", report.model_dump_json(indent=1)
     assert report.device("dc-core1").committed and report.device("dc-core1").status == "rolled-back"
     assert any(not c.passed and "198.18.0.193" in c.name for c in report.device("dc-core2").checks)
+    assert all(c.passed for c in report.device("dc-core1").checks)  # only dc-core2 failed, both went back
     assert_equal_to_backup(lab, report, NAT_DC)
 
 
 def test_a_candidate_the_router_rejects_rolls_back_the_site(lab: Any) -> None:
-    render = with_extra("dc-core2", "interface lo\n this-is-not-an-frr-command 42")
-    extra = with_extra("dc-core1", "interface lo\n description rejected-candidate-test")
+    render = with_extra("dc-core2", "interface nk-test0\n this-is-not-an-frr-command 42")
+    extra = with_extra("dc-core1", "interface nk-test0\n description rejected-candidate-test")
 
     def both(inv: Inventory, dev: Device) -> str:
         return render(inv, dev) if dev.name == "dc-core2" else extra(inv, dev)
@@ -155,7 +156,7 @@ def test_a_candidate_the_router_rejects_rolls_back_the_site(lab: Any) -> None:
 
 
 def test_device_unreachable_before_commit(lab: Any) -> None:
-    render = with_extra("dc-core1", "interface lo\n description unreachable-test")
+    render = with_extra("dc-core1", "interface nk-test0\n description unreachable-test")
     blocked: list[Callable[[], None]] = []
 
     def progress(p: Progress) -> None:
@@ -184,7 +185,7 @@ from netkit.provision.plan import default_renderer
 from netkit.provision.transaction import ProvisionOptions, SiteTransaction
 
 def render(inv, dev):
-    return default_renderer(inv, dev).replace("\\nend\\n", "\\ninterface lo\\n description killed-after-commit\\nend\\n")
+    return default_renderer(inv, dev).replace("\\nend\\n", "\\ninterface nk-test0\\n description killed-after-commit\\nend\\n")
 
 def progress(p):
     print(p.device, p.step, p.status, flush=True)
@@ -258,7 +259,7 @@ def test_backup_log_diff_and_rollback_commands(lab: Any) -> None:
 def test_secrets_never_in_diffs_logs_audit_or_artifacts(lab: Any) -> None:
     creds = lab.netkit_credentials("mowa-hq-r1")
     secret = creds.password.get_secret_value()
-    render = with_extra("mowa-hq-r1", f"interface lo\n description key {secret}")
+    render = with_extra("mowa-hq-r1", f"interface nk-test0\n description key {secret}")
     report = transaction(lab, "mowa-hq", render).provision(ProvisionOptions())
     assert report.result == "confirmed", report.model_dump_json(indent=1)
     assert secret in lab.vtysh("mowa-hq-r1", "show running-config")
