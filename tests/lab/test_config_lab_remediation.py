@@ -48,6 +48,8 @@ class Router:
             _run("ip", "-n", self.ns, "link", "add", a, "type", "veth", "peer", "name", b)
             _run("ip", "-n", self.ns, "link", "set", a, "up")
             _run("ip", "-n", self.ns, "link", "set", b, "up")
+        # forwarding is the system's setting on a router (FRR's `ip forwarding` is its default), as in the lab
+        _run("ip", "netns", "exec", self.ns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
         self.etc.mkdir(parents=True)
         daemons = (FRR_ETC / "daemons").read_text()
         for daemon in ("bgpd", "ospfd", "staticd"):

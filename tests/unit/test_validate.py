@@ -81,7 +81,8 @@ def test_undefined_variable(lab: Inventory, templates: Path) -> None:
     found = errors(report)
     assert {f.device for f in found} == set(lab.devices) - {"verify-svc"}
     f = next(f for f in found if f.device == "dc-core1")
-    assert (f.check, f.file, f.line) == ("render", "templates/frr/partials/base.j2", 3)
+    line = line_of((templates / "frr" / "partials" / "base.j2").read_text(), "agentx_socket")
+    assert (f.check, f.file, f.line) == ("render", "templates/frr/partials/base.j2", line)
     assert "agentx_socket" in f.message
 
 
