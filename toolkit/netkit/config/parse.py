@@ -28,14 +28,24 @@ class Line:
     number, its parent and children, and its path: the texts of its parents and itself joined by
     spaces (Junos `set` style: `system services ssh protocol-version v2`)."""
 
-    __slots__ = ("children", "lineno", "parent", "path", "text")
+    __slots__ = ("_path", "children", "lineno", "parent", "text")
 
     def __init__(self, text: str, lineno: int, parent: Line | None = None) -> None:
         self.text = text
         self.lineno = lineno
         self.parent = parent
         self.children: list[Line] = []
-        self.path: str = f"{parent.path} {text}" if parent is not None else text
+        self._path: str | None = None  # computed when first asked for (most checks match the text only)
+
+    @property
+    def path(self) -> str:
+        if self._path is None:
+            self._path = f"{self.parent.path} {self.text}" if self.parent is not None else self.text
+        return self._path
+
+    @path.setter
+    def path(self, value: str) -> None:
+        self._path = value
 
     def __repr__(self) -> str:
         return f"Line({self.lineno}: {self.path!r})"

@@ -42,11 +42,12 @@ def _p(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.M) for p in patterns)
 
 
-_CISCO_SOURCES = (r"^(?:ntp source|ntp local-interface|logging source-interface|snmp-server trap-source|"
-                  r"ip ssh source-interface|ip (?:tftp|ftp|radius|tacacs) source-interface) (?P<name>\S+)$")
+_CISCO_SOURCES = (r"^ntp (?:source|local-interface) (?P<name>\S+)$", r"^logging source-interface (?P<name>\S+)$",
+                  r"^snmp-server trap-source (?P<name>\S+)$",
+                  r"^ip (?:ssh|tftp|ftp|radius|tacacs) source-interface (?P<name>\S+)$")
 _CISCO_KINDS = (
     Kind("interface", _p(r"^interface (?!range )(?P<name>\S+)$", r"^interface range (?P<range>.+)$"),
-         _p(r"^neighbor \S+ update-source (?P<name>[A-Za-z]\S*)$", _CISCO_SOURCES,
+         _p(r"^neighbor \S+ update-source (?P<name>[A-Za-z]\S*)$", *_CISCO_SOURCES,
             r"^passive-interface (?!default)(?P<name>\S+)$")),
     Kind("ACL", _p(r"^ip access-list (?:standard |extended )?(?P<name>\S+)$", r"^access-list (?P<name>\d+) "),
          _p(r"^access-class (?P<name>\S+) in$", r"^ip access-group (?P<name>\S+) (?:vrf \S+ )?(?:in|out)$",
