@@ -119,6 +119,25 @@ class EnginePool:
         self._engines.clear()
 
 
+def forget_engine_id(engine: SnmpEngine, host: str, port: int) -> None:
+    """Drop what the engine learnt about the agent at host:port (its SNMPv3 engine ID).
+
+    An agent that restarts without its persistent state (killed, reinstalled, replaced) comes back with a
+    new engine ID; pysnmp would keep using the old one, which the agent ignores, for up to 5 minutes.
+    Forgetting it after a timeout makes the next request rediscover the engine."""
+    for model in engine.message_processing_subsystems.values():
+        cache = getattr(model, "_SnmpV3MessageProcessingModel__engineIdCache", None)
+        queue = getattr(model, "_SnmpV3MessageProcessingModel__engineIdCacheExpQueue", None)
+        if not isinstance(cache, dict) or not isinstance(queue, dict):
+            continue
+        stale = [k for k in cache if tuple(k[1])[:2] == (host, port)]
+        for key in stale:
+            del cache[key]
+            for keys in queue.values():
+                while key in keys:
+                    keys.remove(key)
+
+
 _GET = snmp_fastpdu.GetGenerator()
 _BULK = snmp_fastpdu.BulkGenerator()
 _NULL = univ.Null("")
@@ -158,6 +177,8 @@ class PysnmpTransport:
         if indication:
             reason = "timeout" if isinstance(indication, errind.RequestTimedOut) else (
                 "auth" if isinstance(indication, _AUTH_ERRORS) else "other")
+            if reason == "timeout" and isinstance(self.auth, UsmUserData):
+                forget_engine_id(self.engine, self.agent.host, self.agent.port)
             raise SnmpError(reason, f"{self.name} ({self.agent.host}): {indication}")
         if status and int(status):
             raise SnmpError("other", f"{self.name} ({self.agent.host}): {status.prettyPrint()} at index {index}")
