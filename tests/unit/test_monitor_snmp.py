@@ -124,3 +124,19 @@ def test_failure_is_counted_by_reason_and_keeps_last_success() -> None:
     st = poller.state
     assert not st.up and st.errors == {"timeout": 0, "auth": 1, "other": 0}
     assert st.last_success == 1000.0 and "digest" in st.last_error
+
+
+def test_forget_engine_id_drops_only_that_agent() -> None:
+    from netkit.monitor.snmp_client import forget_engine_id
+    from pysnmp.entity.engine import SnmpEngine
+
+    engine = SnmpEngine()
+    v3 = next(m for m in engine.message_processing_subsystems.values()
+              if hasattr(m, "_SnmpV3MessageProcessingModel__engineIdCache"))
+    cache = v3._SnmpV3MessageProcessingModel__engineIdCache
+    queue = v3._SnmpV3MessageProcessingModel__engineIdCacheExpQueue
+    a, b = ((1, 3, 6, 1, 6, 1, 1), ("198.18.1.1", 161)), ((1, 3, 6, 1, 6, 1, 1), ("198.18.1.2", 161))
+    cache.update({a: {"securityEngineId": b"x"}, b: {"securityEngineId": b"y"}})
+    queue[300] = [a, b]
+    forget_engine_id(engine, "198.18.1.1", 161)
+    assert list(cache) == [b] and queue[300] == [b]
