@@ -93,3 +93,48 @@ def test_tcp_and_http_probes_on_loopback() -> None:
     assert not broken.success and broken.http_status == 503 and broken.loss_ratio == 1.0
     closed = asyncio.run(tcp_probe("127.0.0.1", port, timeout=1))
     assert not closed.success and closed.error
+
+
+def _self_signed(tmp_path: Path, days: int) -> tuple[Path, Path, float]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "verify.lab.gov.example")])
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    not_after = now + dt.timedelta(days=days)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(not_after).sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file, not_after.timestamp()
+
+
+def test_https_probe_reads_the_certificate_expiry(tmp_path: Path) -> None:
+    import ssl
+
+    cert_file, key_file, not_after = _self_signed(tmp_path, days=42)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_file, key_file)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    async def run() -> Any:
+        async with httpx.AsyncClient(verify=False, trust_env=False) as client:
+            return await http_probe(f"https://127.0.0.1:{port}/health", client)
+    try:
+        result = asyncio.run(run())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.success and result.http_status == 200
+    assert result.cert_expiry == not_after
