@@ -31,10 +31,11 @@ class PrometheusClient:
         self.base_url = base_url.rstrip("/")
         self._client = client or httpx.Client(timeout=timeout)
 
-    def _get(self, path: str, params: dict[str, str]) -> Any:
+    def api(self, path: str, params: dict[str, str] | None = None) -> Any:
+        """The `data` of one API call (queries are POSTed: they can be long); NetkitError on any failure."""
         url = f"{self.base_url}{path}"
         try:
-            resp = self._client.post(url, data=params)
+            resp = self._client.post(url, data=params) if params else self._client.get(url)
         except httpx.HTTPError as e:
             raise NetkitError(f"cannot reach Prometheus at {self.base_url}: {e} (is it running? see --prometheus)") from e
         try:
@@ -42,7 +43,7 @@ class PrometheusClient:
         except ValueError as e:
             raise NetkitError(f"{url} answered HTTP {resp.status_code} with no JSON: {resp.text[:200]!r}") from e
         if body.get("status") != "success":
-            raise NetkitError(f"Prometheus at {self.base_url} refused the query {params.get('query')!r}: "
+            raise NetkitError(f"Prometheus at {self.base_url} refused {(params or {}).get('query', path)!r}: "
                               f"{body.get('errorType', '')}: {body.get('error', resp.text[:200])}")
         return body["data"]
 
@@ -51,7 +52,7 @@ class PrometheusClient:
         params = {"query": expr}
         if at is not None:
             params["time"] = f"{_ts(at):.3f}"
-        data = self._get("/api/v1/query", params)
+        data = self.api("/api/v1/query", params)
         if data["resultType"] == "scalar":
             return [Sample({}, float(data["result"][1]))]
         if data["resultType"] != "vector":
@@ -60,7 +61,7 @@ class PrometheusClient:
 
     def query_range(self, expr: str, start: datetime | float, end: datetime | float, step_s: float) -> list[Series]:
         params = {"query": expr, "start": f"{_ts(start):.3f}", "end": f"{_ts(end):.3f}", "step": f"{step_s:g}"}
-        data = self._get("/api/v1/query_range", params)
+        data = self.api("/api/v1/query_range", params)
         return [Series(dict(r["metric"]), [(float(t), float(v)) for t, v in r["values"]]) for r in data["result"]]
 
 
