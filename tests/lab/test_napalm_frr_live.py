@@ -69,10 +69,16 @@ class Router:
 
 
 @pytest.fixture(scope="module")
-def router(lab_factory: Lab) -> Iterator[Router]:
-    r = Router(lab_factory, ROUTER, running(lab_factory, ROUTER))
+def factory_config(lab_factory: Lab) -> str:
+    return running(lab_factory, ROUTER)
+
+
+@pytest.fixture
+def router(lab_factory: Lab, factory_config: str) -> Iterator[Router]:
+    """The factory router, put back as found after each test (before the lab may switch modes):
+    no timer, the factory config, no driver state, even when the test failed."""
+    r = Router(lab_factory, ROUTER, factory_config)
     yield r
-    # Leave the router as found: no timer, factory config, no driver state (even if a test failed).
     for d in r.state_dirs:
         r.lab.exec(ROUTER, f'p=$(cat {d}/timer.pid 2>/dev/null) && [ -n "$p" ] && kill -TERM -"$p"', check=False)
     if r.running() != r.factory:
