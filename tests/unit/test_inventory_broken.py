@@ -224,6 +224,10 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
              "        site_moj_kabul:\n          vars: {netkit_site: {code: moj-kabul}}\n"),
         ["hosts.yml: group site_moj_kabul", "a site group without hosts"],
     ),
+    "site-outside-any-ministry": (
+        text("hosts.yml", "all:\n  children:\n", "all:\n  children:\n    site_moj_kabul:\n      hosts: {moj-kabul-r1: }\n"),
+        ["hosts.yml: group site_moj_kabul", "is not inside a ministry group"],
+    ),
     "device-site-key-disagrees-with-group": (
         device("moj-hq-r1", site="moj-herat"),
         ["host moj-hq-r1", "netkit_device.site 'moj-herat' is not the site of its group ('moj-hq')"],

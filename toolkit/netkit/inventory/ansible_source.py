@@ -110,6 +110,18 @@ def _loader() -> Any:
     return loader
 
 
+def inventory_file(path: Path) -> Path:
+    """The file most likely meant when a message is about "the inventory file": the path itself, or in a
+    directory its hosts.yml, else its only file, else the directory."""
+    if not path.is_dir():
+        return path
+    for name in ("hosts.yml", "hosts.yaml", "hosts.json", "hosts"):
+        if (path / name).is_file():
+            return path / name
+    files = [f for f in path.iterdir() if f.is_file() and not f.name.startswith(".")]
+    return files[0] if len(files) == 1 else path
+
+
 def _source_of(path: Path, kind: str, name: str) -> Path | None:
     base = path if path.is_dir() else path.parent
     for suffix in ("", ".yml", ".yaml", ".json"):
@@ -189,7 +201,7 @@ def read_ansible_inventory(path: Path) -> RawInventory:
     from netkit.inventory.ansible_glue import YamlFirstInventoryManager, captured_warnings, ensure_plugin_loader
 
     sources = [str(path)]
-    default_source = path / "hosts.yml" if path.is_dir() else path
+    default_source = inventory_file(path)
     hosts: dict[str, RawHost] = {}
     deep = C.DEFAULT_HASH_BEHAVIOUR == "merge"
     ensure_plugin_loader()

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from pathlib import Path
 
-from netkit.inventory.ansible_source import RawHost, RawInventory
+from netkit.inventory.ansible_source import RawHost, RawInventory, inventory_file
 from netkit.inventory.derive import Deriver, HostEntry, SiteEntry, link_name
 from netkit.inventory.models import DeviceSpec, Inventory, Ministry, MinistrySpec, NetworkSpec, SiteSpec
 from netkit.inventory.problems import Problems
@@ -32,7 +32,7 @@ class _Builder:
         self.raw = raw
         self.p = Problems()
         self.p.extend(raw.problems)
-        self.hosts_file = raw.path / "hosts.yml" if raw.path.is_dir() else raw.path
+        self.hosts_file = inventory_file(raw.path)
         self.ministries: dict[str, Ministry] = {}
         self.sites: dict[str, SiteEntry] = {}
         self.hosts: dict[str, HostEntry] = {}
@@ -100,6 +100,10 @@ class _Builder:
     def _ministry(self, host: RawHost, site_group: str) -> MinistrySpec | None:
         group = next((g for g in host.groups if g not in ("all", site_group) and not g.startswith("site_")), "all")
         mwhere = self.group_where(host, group, "netkit_ministry")
+        if group == "all" and "netkit_ministry" not in host.vars:
+            self.p.add(self.group_where(host, site_group, "netkit_site"),
+                       "is not inside a ministry group (make it a child of a group whose vars hold netkit_ministry)")
+            return None
         mspec = self.p.validate(MinistrySpec, host.vars.get("netkit_ministry"), mwhere, "netkit_ministry",
                                 shared=True)
         if mspec is not None:
