@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -34,6 +36,10 @@ def _inventory(path: Path | None) -> Inventory:
     return open_inventory(path)
 
 
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _progress(message: str) -> None:
     err_console.print(f"[dim]lab:[/] {message}", highlight=False)
 
@@ -49,6 +55,8 @@ def up(
 ) -> None:
     """Build the lab: namespaces, links, FRR, snmpd, sshd, service hosts (a no-op when already up)."""
     inv = open_inventory(inventory)
+    # A `kill` (SIGTERM) unwinds like Ctrl-C, so lab up tears down what it built before exiting.
+    signal.signal(signal.SIGTERM, _terminated)
     result = lifecycle.lab_up(inv, provisioned=provisioned, progress=_progress if not json else lambda _: None)
     adjacencies: list[converge.Adjacency] = []
     if provisioned and wait > 0:
@@ -103,12 +111,16 @@ def _status_table(st: LabStatus) -> None:
         ns = d.namespace if d.namespace_exists else f"[red]{d.namespace} (missing)[/]"
         table.add_row(d.name, ns, d.mgmt_address, reach, daemons)
     console.print(table)
-    links = Table("link", "a", "b", "impairment")
+    links = Table("link", "a end", "b end", "impairment")
+
+    def end(name: str, state: str) -> str:
+        return f"{name} {state}" if state == "UP" else f"{name} [red]{state}[/]"
+
     for lk in st.links:
         what = impair.describe(lk.impairment) + f" ({lk.method})" if lk.impairment else "-"
         if lk.relay_alive is False:
             what += " [red]relay dead[/]"
-        links.add_row(lk.name, lk.a_state, lk.b_state, what)
+        links.add_row(lk.name, end(lk.a, lk.a_state), end(lk.b, lk.b_state), what)
     console.print(links)
     for d in st.devices:
         for inv_name, linux in d.interface_map.items():

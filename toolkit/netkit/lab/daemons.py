@@ -132,6 +132,7 @@ def snmpd_config(plan: LabPlan, device: DevicePlan, creds: LabCredentials, locat
         "sysContact netkit lab",
         f'createUser {plan.snmp_user} SHA "{creds.snmp_auth_key}" AES "{creds.snmp_priv_key}"',
         f"rouser {plan.snmp_user} priv",
+        "dontLogTCPWrappersConnects yes",  # one log line per poll would fill /run under monitoring
     ]
     if device.allow_v2c:
         lines.append(f"rocommunity {creds.snmp_community} {plan.host_mgmt_address.network}")
@@ -244,10 +245,13 @@ def start_device(device: DevicePlan, files: DeviceFiles, store: StateStore, time
     if not wait_for(lambda: all(_read_pid(p) for p in pidfiles.values()), timeout):
         late = [n for n, p in pidfiles.items() if not _read_pid(p)]
         raise DeviceError(device.name, f"{', '.join(late)} did not start within {timeout:.0f} s; see {files.dir}")
+    records = []
     for name, path in pidfiles.items():
         pid = _read_pid(path)
         assert pid is not None
-        store.add_process(device.name, ProcessRecord(name=name, pid=pid, start_time=process_start_time(pid)))
+        records.append(ProcessRecord(name=name, pid=pid, start_time=process_start_time(pid)))
+    with store.change() as st:  # one save per device
+        st.processes.setdefault(device.name, []).extend(records)
 
 
 def daemon_pidfiles(device: DevicePlan, files: DeviceFiles) -> dict[str, Path]:

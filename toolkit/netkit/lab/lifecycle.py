@@ -152,9 +152,12 @@ def _build(inventory: Inventory, plan: LabPlan, store: StateStore, configs: dict
         daemons.start_device(device, files, store)
 
     # Starting a device is mostly waiting (watchfrr polls its daemons): many at once pays even on 2 cores.
-    with ThreadPoolExecutor(max_workers=min(32, len(plan.devices))) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(32, len(plan.devices)))
+    try:
         for future in [pool.submit(start, name) for name in plan.devices]:
             future.result()
+    finally:  # on the first failure (or a signal), start nothing more
+        pool.shutdown(wait=True, cancel_futures=True)
 
     impaired = [lk for lk in plan.links if not impair.is_clear(lk.impairment)]
     if impaired:
