@@ -206,12 +206,10 @@ def read_ansible_inventory(path: Path) -> RawInventory:
     deep = C.DEFAULT_HASH_BEHAVIOUR == "merge"
     ensure_plugin_loader()
     VariableManager(loader=loader)  # primes the vars plugins (host_group_vars) as ansible-playbook does
+    failure: AnsibleError | None = None
     with captured_warnings() as warnings:
         try:
             manager = YamlFirstInventoryManager(loader=loader, sources=sources)
-        except AnsibleError as e:
-            raise InventoryError(f"{path}: Ansible cannot parse this inventory: {e}") from e
-        try:
             file_layer: dict[str, _Layer] = {}
             plugin_layer: dict[str, _Layer] = {}
             for name, group in manager.groups.items():
@@ -229,9 +227,11 @@ def read_ansible_inventory(path: Path) -> RawInventory:
                     source=_file_of(origin) if origin else _source_of(path, "host_vars", name) or default_source,
                     origins=origins,
                 )
-        except AnsibleError as e:
-            problem = _error_problem(path, e)
-            raise InventoryError(f"{path}: Ansible cannot read the inventory's variables", [problem]) from e
+        except AnsibleError as e:  # e.g. a vaulted value without the password, a group_vars file that is not YAML
+            failure = e
+    if failure is not None:
+        problems = [*warning_problems(path, warnings.items), _error_problem(path, failure)]
+        raise InventoryError(f"{path}: Ansible cannot read the inventory", problems) from failure
     problems = warning_problems(path, warnings.items)
     if not hosts:
         raise InventoryError(
