@@ -325,3 +325,13 @@ def test_every_semantic_problem_is_reported_at_once(broken: Callable[[Mutation],
 
 def test_there_are_at_least_fifteen_classes_of_mistake() -> None:
     assert len(CASES) >= 15
+
+
+def test_a_secret_in_a_bad_value_is_never_echoed(broken: Callable[[Mutation], Path]) -> None:
+    root = broken(edit("group_vars/all.yml", lambda d: d["netkit_network"]["credential_sets"].update(
+        ops={"source": "vars", "username": "ops", "password": 987654321, "snmp_auth_key": ["k3y-s3cret"]})))
+    code, output = _run(root)
+    assert code == 2
+    assert "netkit_network.credential_sets.ops.password" in output
+    assert "netkit_network.credential_sets.ops.snmp_auth_key" in output
+    assert "987654321" not in output and "k3y-s3cret" not in output
