@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from netkit.inventory.models import Device, Inventory
-from netkit.provision.backend import Progress
+from netkit.provision.backend import Progress, PushOutcome
 from netkit.provision.defaults import ansible_factory, production_env
 from netkit.provision.plan import default_renderer
 from netkit.provision.report import SiteReport
@@ -156,24 +156,35 @@ def test_a_candidate_the_router_rejects_rolls_back_the_site(lab: Any) -> None:
 
 
 def test_device_unreachable_before_commit(lab: Any) -> None:
+    """dc-core2 answers its backup, then its SSH stops answering before the commit: dc-core1 commits,
+    the site is rolled back, and once dc-core2 answers again both are proven equal to their backups."""
     render = with_extra("dc-core1", "interface nk-test0\n description unreachable-test")
-    blocked: list[Callable[[], None]] = []
+    inv = lab.inventory
+    with nft_drop(lab, "dc-core2", "i tcp dport 22 drop") as unblock:
+        lab.exec("dc-core2", "nft flush chain inet nkt_fault i")  # reachable for the backup
 
-    def progress(p: Progress) -> None:
-        if p.device == "dc-core2" and p.step == "backup" and p.status == "ok" and not blocked:
-            cm = nft_drop(lab, "dc-core2", "i tcp dport 22 drop")
-            blocked.append(cm.__enter__())
-        if p.step == "rollback" and p.status == "running" and blocked:
-            blocked[0]()  # reachable again for the rollback, which must prove every device
+        def factory(plan: Any, creds: Any, masker: Any, progress: Any) -> Any:
+            backend = ansible_factory(inv)(plan, creds, masker, progress)
+            real_push = backend.push
 
-    try:
-        report = transaction(lab, "nat-dc", render, progress).provision(ProvisionOptions())
-    finally:
-        for b in blocked:
-            b()
-    assert blocked, "the backup of dc-core2 never reported"
+            def push(plans: Any, *, commit: bool, revert_in: int, backup: bool = True) -> PushOutcome:
+                backups = backend.backup(plans)  # the backups (the real playbook), then the fault
+                lab.exec("dc-core2", "nft add rule inet nkt_fault i tcp dport 22 drop")
+                return PushOutcome(backups=backups,
+                                   pushed=real_push(plans, commit=commit, revert_in=revert_in, backup=False).pushed)
+
+            backend.push = push  # type: ignore[method-assign]
+            return backend
+
+        def progress(p: Progress) -> None:
+            if p.step == "rollback" and p.status == "running":
+                unblock()  # reachable again for the rollback, which must prove every device
+
+        tx = SiteTransaction(inv, "nat-dc", production_env(), factory, progress=progress, render=render)
+        report = tx.provision(ProvisionOptions())
     assert report.result == "rolled-back", report.model_dump_json(indent=1)
-    assert not report.device("dc-core2").committed
+    assert report.device("dc-core1").committed and not report.device("dc-core2").committed
+    assert "push failed" in (report.device("dc-core2").error or "")
     assert_equal_to_backup(lab, report, NAT_DC)
 
 
