@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,27 @@ def test_a_batch_with_one_locked_site_is_refused_before_any_device(world: World)
     assert world.backends == []
     with SiteLock(world.env.locks_dir, "nat-dc"):  # the batch's own locks were released
         pass
+
+
+def test_cli_provision_json_and_table_with_exit_codes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from netkit.cli import provision_cmd
+    from netkit.cli.app import app
+    from typer.testing import CliRunner
+
+    monkeypatch.setattr(provision_cmd, "ansible_factory", lambda inv: world.factory)
+    monkeypatch.setattr(provision_cmd, "production_env", lambda *a, **k: world.env)
+    runner = CliRunner()
+    inv = str(world.inv.path)
+    r = runner.invoke(app, ["provision", "site", "moj-hq", "-i", inv, "--check", "--json"])
+    assert r.exit_code == 0, r.output
+    report = SiteReport.model_validate_json(r.output)
+    assert report.result == "checked" and "router bgp 65101" in report.device("moj-hq-r1").diff
+    r = runner.invoke(app, ["provision", "site", "moj-hq", "-i", inv, "--yes"])
+    assert r.exit_code == 0 and "moj-hq-r1: render ok" in r.output and "moj-hq-r1: backup ok" in r.output
+    assert "confirmed" in r.output and "changed and confirmed" in r.output
+    world.faults["dc-core2"] = "check"
+    r = runner.invoke(app, ["provision", "site", "nat-dc", "moj-herat", "-i", inv, "--yes", "--json"])
+    assert r.exit_code == 1
+    assert [x["result"] for x in json.loads(r.output)] == ["rolled-back", "rolled-back"]
+    r = runner.invoke(app, ["diff", "site", "moj-hq", "-i", inv])
+    assert r.exit_code == 0 and "no drift" in r.output
