@@ -137,13 +137,13 @@ class _Layer:
 
     __slots__ = ("files", "origins", "vars")
 
-    def __init__(self, tagged: Mapping[str, Any]) -> None:
+    def __init__(self, tagged: Mapping[str, Any] | None = None) -> None:
         from netkit.inventory.ansible_glue import origin_of
 
         self.vars: dict[str, Any] = {}
         self.origins: dict[str, str] = {}
         self.files: dict[str, str] = {}
-        for key, value in tagged.items():
+        for key, value in (tagged or {}).items():
             if not key.startswith(NETKIT_KEYS):
                 continue
             self.vars[key] = plain(value)
@@ -152,20 +152,19 @@ class _Layer:
                 self.origins[key] = f"{path}:{line}" if line else path
                 self.files[key] = path
 
+    @classmethod
+    def merged(cls, layers: list[_Layer], deep: bool) -> _Layer:
+        """Ansible's combine_vars over the layers in order: `deep` is hash_behaviour=merge, else a
+        later top-level key replaces an earlier one (a dict union, without combine_vars' checks)."""
+        from ansible.utils.vars import combine_vars
 
-def _merge(layers: list[_Layer], deep: bool) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
-    """Ansible's combine_vars: `deep` is hash_behaviour=merge; else a later key replaces (a dict union)."""
-    from ansible.utils.vars import combine_vars
-
-    merged: dict[str, Any] = {}
-    origins: dict[str, str] = {}
-    files: dict[str, str] = {}
-    for layer in layers:
-        if layer.vars:
-            merged = combine_vars(merged, layer.vars) if deep else merged | layer.vars
-            origins.update(layer.origins)
-            files.update(layer.files)
-    return merged, origins, files
+        result = cls()
+        for layer in layers:
+            if layer.vars:
+                result.vars = combine_vars(result.vars, layer.vars) if deep else result.vars | layer.vars
+                result.origins |= layer.origins
+                result.files |= layer.files
+        return result
 
 
 @functools.cache
@@ -215,17 +214,23 @@ def read_ansible_inventory(path: Path) -> RawInventory:
             for name, group in manager.groups.items():
                 file_layer[name] = _Layer(group.vars)
                 plugin_layer[name] = _Layer(get_vars_from_inventory_sources(loader, sources, [group], "task"))
+            # Hosts of one site share their groups: merge the groups' layers once per set of groups.
+            by_groups: dict[tuple[str, ...], _Layer] = {}
             for name, host in manager.hosts.items():
                 groups = sort_groups(host.get_groups())
-                layers = [file_layer[g.name] for g in groups] + [plugin_layer[g.name] for g in groups]
-                layers.append(_Layer(host.vars))
-                layers.append(_Layer(get_vars_from_inventory_sources(loader, sources, [host], "task")))
-                merged, origins, files = _merge(layers, deep)
-                origin = files.get("netkit_device") or files.get("ansible_host")
+                names = tuple(g.name for g in groups)
+                if (shared := by_groups.get(names)) is None:
+                    shared = by_groups[names] = _Layer.merged(
+                        [file_layer[g] for g in names] + [plugin_layer[g] for g in names], deep)
+                host_layers = [
+                    shared, _Layer(host.vars), _Layer(get_vars_from_inventory_sources(loader, sources, [host], "task")),
+                ]
+                merged = _Layer.merged(host_layers, deep)
+                origin = merged.files.get("netkit_device") or merged.files.get("ansible_host")
                 hosts[name] = RawHost(
-                    name=name, vars=merged, groups=[g.name for g in groups],
+                    name=name, vars=merged.vars, groups=list(names),
                     source=_file_of(origin) if origin else _source_of(path, "host_vars", name) or default_source,
-                    origins=origins,
+                    origins=merged.origins,
                 )
         except AnsibleError as e:  # e.g. a vaulted value without the password, a group_vars file that is not YAML
             failure = e
