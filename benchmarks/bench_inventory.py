@@ -76,6 +76,7 @@ def main() -> None:
         write_national_inventory(exported, NationalShape(), "json")
 
         netkit = _best([str(BIN / "netkit"), "inventory", "check", "-i", str(out), "--json"])
+        startup = _best([str(BIN / "netkit"), "--version"])
         netkit_json = _best([str(BIN / "netkit"), "inventory", "check", "-i", str(exported), "--json"])
         ansible = _best([sys.executable, "-c", ANSIBLE_DEFAULTS, str(out)], runs=1)
         for run in (netkit, netkit_json):
@@ -84,6 +85,8 @@ def main() -> None:
 
     print(f"   netkit inventory check, hosts.yml (load + validate + checks, fresh process, best of {RUNS}): "
           f"{netkit.wall_s:.2f} s wall, {netkit.cpu_s:.2f} s CPU, peak RSS {netkit.peak_rss_mib:.0f} MiB")
+    print(f"   of which starting netkit (`netkit --version`: interpreter, imports of every command): "
+          f"{startup.wall_s:.2f} s wall, {startup.cpu_s:.2f} s CPU")
     print(f"   netkit inventory check, the same as hosts.json (an export's format):              "
           f"{netkit_json.wall_s:.2f} s wall, {netkit_json.cpu_s:.2f} s CPU")
     print(f"   Ansible InventoryManager alone on hosts.yml, default settings (parse only):      "
