@@ -69,7 +69,9 @@ class FastFamily(Metric):
         head = f"# HELP {self.sample_name} {doc}\n# TYPE {self.sample_name} {self.type}\n"
         name = self.sample_name
         fmt = format_value
-        return head + "".join([f"{name}{text} {fmt(value)}\n" for _, text, value in self._rows])
+        # Most values are integers (counters, status): skip the generic formatter for them.
+        return head + "".join([f"{name}{text} {value}\n" if type(value) is int else f"{name}{text} {fmt(value)}\n"
+                               for _, text, value in self._rows])
 
 
 class _One:
