@@ -101,8 +101,10 @@ def test_impair_changes_rtt_loss_and_rate_and_clear_restores(lab: Lab) -> None:
 
     out = lab.netkit("lab", "impair", "mowa-hq-r1:eth1", "--clear")
     assert out.returncode == 0, out.stderr
-    loss, rtt = _ping(lab, LINK, 50)
-    assert loss == 0 and rtt < 5, (loss, rtt)
+    loss1, rtt1 = _ping(lab, LINK, 50)
+    assert loss1 == 0 and rtt1 < 5, (loss1, rtt1)
+    print(f"\n{LINK}: clear {rtt0:.3f} ms {loss0:g}% {rate0:.0f} Mbit/s; delay 30ms jitter 5ms loss 20%: "
+          f"{rtt:.1f} ms {loss:g}%; rate 10mbit: {rate:.1f} Mbit/s; cleared: {rtt1:.3f} ms {loss1:g}%")
     status = json.loads(lab.netkit("lab", "status", "--json", "--no-ping").stdout)
     assert next(lk for lk in status["links"] if lk["name"] == LINK)["impairment"] is None
 
