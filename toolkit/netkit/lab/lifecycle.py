@@ -159,6 +159,7 @@ def _build(inventory: Inventory, plan: LabPlan, store: StateStore, configs: dict
     finally:  # on the first failure (or a signal), start nothing more
         pool.shutdown(wait=True, cancel_futures=True)
 
+    network.plug_links(plan)
     impaired = [lk for lk in plan.links if not impair.is_clear(lk.impairment)]
     if impaired:
         progress(f"impairing {len(impaired)} link(s)")

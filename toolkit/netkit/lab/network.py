@@ -92,10 +92,16 @@ def create_links(plan: LabPlan, store: StateStore) -> None:
     mgmt += [f"link set {d.mgmt_peer} master {br} up" for d in plan.devices.values()]
     ip_batch([*mgmt, f"link set {br} up"], ns=plan.mgmt_ns)
     wire = ["link set lo up"]
-    for lk in plan.links:
-        wire += [f"link add {lk.bridge} {BRIDGE_OPTS}", f"link set {lk.a.wire} master {lk.bridge} up",
-                 f"link set {lk.b.wire} master {lk.bridge} up", f"link set {lk.bridge} up"]
+    for lk in plan.links:  # the cables stay unplugged (wire ends down) until every device runs
+        wire += [f"link add {lk.bridge} {BRIDGE_OPTS}", f"link set {lk.a.wire} master {lk.bridge}",
+                 f"link set {lk.b.wire} master {lk.bridge}", f"link set {lk.bridge} up"]
     ip_batch(wire, ns=plan.wire_ns)
+
+
+def plug_links(plan: LabPlan) -> None:
+    """Carrier on every link at once: routers that started early see their neighbours appear together,
+    so OSPF and BGP start at the same moment instead of waiting out retry timers against absent peers."""
+    ip_batch([f"link set {end} up" for lk in plan.links for end in (lk.a.wire, lk.b.wire)], ns=plan.wire_ns)
 
 
 def configure_host(plan: LabPlan, store: StateStore) -> None:
