@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import urllib.request
 from typing import TYPE_CHECKING
 
@@ -55,10 +56,14 @@ def test_the_running_config_is_the_rendered_one(lab: Lab) -> None:
 
 def test_the_noc_reaches_every_site_and_the_service(lab: Lab) -> None:
     lab.wait_converged(timeout=60)
+    deadline = time.monotonic() + 30  # sessions are up; routes may still be on their way
     for device in lab.routers:
         loopback = lab.inventory.devices[device].loopback
         assert loopback is not None
-        ping = subprocess.run(["ping", "-c", "1", "-W", "2", str(loopback.ip)], capture_output=True, text=True)
+        while True:
+            ping = subprocess.run(["ping", "-c", "1", "-W", "1", str(loopback.ip)], capture_output=True, text=True)
+            if ping.returncode == 0 or time.monotonic() > deadline:
+                break
         assert ping.returncode == 0, (device, ping.stdout)
     svc = lab.plan.device("verify-svc").service
     assert svc is not None
