@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 NETKIT := $(BIN)/netkit
 STAMP := $(VENV)/.installed
 DEB_PACKAGES := frr frr-snmp frr-pythontools snmpd snmp openssh-server openssh-client iproute2 nftables procps \
-  psmisc prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-blackbox-exporter
+  psmisc iputils-ping prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-blackbox-exporter
 
 .PHONY: demo demo-down test lint bench deps venv clean unit labtest
 
