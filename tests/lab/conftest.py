@@ -45,7 +45,7 @@ from netkit.inventory.credentials import Credentials, credentials_for
 from netkit.lab import converge, lifecycle, shell
 from netkit.lab.access import LabCredentials, read_credentials
 from netkit.lab.plan import LabPlan, plan_lab
-from netkit.lab.system import missing_tools
+from netkit.lab.system import REQUIRED_TOOLS, missing_tools
 
 LOCK_FILE = Path("/run/netkit-lab-tests.lock")
 TEST_PREFIX = os.environ.get("NETKIT_LAB_TEST_PREFIX", "nkt-")
@@ -162,7 +162,7 @@ class LabManager:
 def _environment_problem() -> str | None:
     if os.geteuid() != 0:
         return "lab tests need root (network namespaces)"
-    missing = missing_tools()
+    missing = missing_tools({**REQUIRED_TOOLS, "ping": "iputils-ping"})
     if missing:
         return f"lab tests need: {', '.join(missing)}"
     return None
