@@ -23,6 +23,7 @@ options:
   hostname: {type: str}
   username: {type: str}
   password: {type: str, no_log: true}
+  secrets_socket: {description: Unix socket netkit serves credentials on during one run, type: path}
   secrets_file: {type: path}
   inventory: {type: path}
   timeout: {type: int, default: 30}

@@ -26,7 +26,8 @@ options:
   hostname: {description: management address, type: str}
   username: {type: str}
   password: {type: str, no_log: true}
-  secrets_file: {description: JSON file netkit writes for one run, type: path}
+  secrets_socket: {description: Unix socket netkit serves credentials on during one run, type: path}
+  secrets_file: {description: "JSON file {devices: {name: {username, password, secrets}}}", type: path}
   inventory: {description: netkit inventory to resolve credentials from (standalone use), type: path}
   timeout: {type: int, default: 30}
   optional_args: {type: dict}

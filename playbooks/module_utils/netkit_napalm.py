@@ -1,8 +1,9 @@
 # netkit's shared code for its Ansible modules: resolve a device's connection, open a NAPALM driver,
 # translate errors. Runs on the control node (connection: local), like napalm-ansible.
-# Credentials come, in this order, from: the module's username/password (no_log), a secrets file that
-# netkit writes for one run (0600, deleted afterwards), or the netkit inventory's credential sets
-# (lab file, environment, vault vars). Every secret is registered with Ansible's no_log machinery, so
+# Credentials come, in this order, from: the module's username/password (no_log), the secrets socket
+# netkit serves during one transaction (nothing on disk, gone when netkit exits), a JSON secrets file
+# ({"devices": {name: {username, password, secrets}}}), or the netkit inventory's credential sets (lab
+# file, environment, vault vars). Every secret is registered with Ansible's no_log machinery, so
 # results, diffs and events are masked before they leave the module.
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ COMMON_ARGS = dict(
     hostname=dict(type="str", required=False, default=None),
     username=dict(type="str", required=False, default=None),
     password=dict(type="str", required=False, default=None, no_log=True),
+    secrets_socket=dict(type="path", required=False, default=None),
     secrets_file=dict(type="path", required=False, default=None),
     inventory=dict(type="path", required=False, default=None),
     timeout=dict(type="int", required=False, default=30),
@@ -24,6 +26,25 @@ COMMON_ARGS = dict(
 )
 
 NAPALM_DRIVERS = {"frr": "frr", "ios": "ios", "eos": "eos", "junos": "junos", "huawei_vrp": "huawei_vrp", "routeros": "ros"}
+
+
+def _from_secrets_socket(path, device):
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(path)
+        s.sendall(device.encode() + b"\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    entry = json.loads(data.decode() or "null")
+    if entry is None:
+        return None
+    return entry.get("username"), entry.get("password"), list(entry.get("secrets") or [])
 
 
 def _from_secrets_file(path, device):
@@ -51,6 +72,13 @@ def resolve(module):
     p = module.params
     driver, hostname, username, password = p["driver"], p["hostname"], p["username"], p["password"]
     secrets = []
+    if not (username and password) and p["secrets_socket"]:
+        try:
+            found = _from_secrets_socket(p["secrets_socket"], p["device"])
+        except OSError as e:
+            module.fail_json(msg=f"{p['device']}: netkit's secrets socket {p['secrets_socket']} does not answer: {e}")
+        if found is not None:
+            username, password, secrets = found
     if not (username and password) and p["secrets_file"]:
         found = _from_secrets_file(p["secrets_file"], p["device"])
         if found is not None:
@@ -63,7 +91,8 @@ def resolve(module):
         hostname = hostname or addr
         driver = driver or NAPALM_DRIVERS.get(platform)
     if not (username and password):
-        module.fail_json(msg=f"{p['device']}: no credentials (give username/password, secrets_file or inventory)")
+        module.fail_json(msg=f"{p['device']}: no credentials (give username/password, secrets_socket, secrets_file "
+                             "or inventory)")
     if not hostname:
         module.fail_json(msg=f"{p['device']}: no hostname (set ansible_host)")
     if not driver:

@@ -78,7 +78,7 @@ def test_provision_confirm_then_rerun_unchanged_and_no_secret_anywhere(world: tu
     for secret in SECRETS.values():
         if secret != SECRETS["username"]:
             assert secret not in text, secret
-    assert not list((state / "runs").rglob("secrets.json"))
+    assert not list((state / "runs").rglob("secrets*")) and not list((state / "runs").rglob("*.cfg"))
     assert list((state / "runs").rglob("job_events/*.json")), "artifacts are kept (scrubbed) for debugging"
 
 

@@ -122,3 +122,28 @@ def test_cli_bad_input_and_non_interactive_refusal(tmp_path: Path, monkeypatch: 
     r = runner.invoke(app, ["backup", "log", "moj-hq-r1", "-i", inv, "--json"])
     assert r.exit_code == 0 and json.loads(r.output) == []
     assert not (state / "runs").exists()  # nothing ran
+
+
+def test_secrets_broker_serves_each_device_and_leaves_nothing() -> None:
+    import socket
+
+    from pydantic import SecretStr
+
+    from netkit.inventory.credentials import Credentials
+    from netkit.provision.secrets_broker import SecretsBroker
+
+    broker = SecretsBroker({"r1": Credentials(username="u", password=SecretStr("pw-123456"), snmp_user="netkit",
+                                              snmp_auth_key=SecretStr("auth-123456"))})
+
+    def ask(device: str) -> object:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(str(broker.path))
+            s.sendall(device.encode() + b"\n")
+            s.shutdown(socket.SHUT_WR)
+            return json.loads(s.makefile().read())
+
+    assert oct(broker.path.stat().st_mode & 0o777) == "0o600" and oct(broker.dir.stat().st_mode & 0o777) == "0o700"
+    assert ask("r1") == {"username": "u", "password": "pw-123456", "secrets": ["pw-123456", "auth-123456"]}
+    assert ask("r2") is None
+    broker.close()
+    assert not broker.dir.exists()

@@ -1,13 +1,12 @@
 """The production backend: each operation is one ansible-runner run of netkit's playbooks.
 
-Per transaction it writes, in a private work dir under the state dir: plan files (intended configs,
-post-check expectations) and a secrets file (0600) that the modules read; both are deleted by close().
+Per transaction it writes the intended configs in a private work dir under the state dir (deleted by
+close()) and serves credentials to the modules over a Unix socket (netkit.provision.secrets_broker).
 Secrets are never passed as module arguments, extra vars or environment (those land in artifacts).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -28,6 +27,7 @@ from netkit.provision.backend import (
 from netkit.provision.masking import Masker
 from netkit.provision.plan import DevicePlan, SitePlan, write_plan_files
 from netkit.provision.runner import PlaybookOutcome, PlaybookRequest, TaskResult, run_playbook
+from netkit.provision.secrets_broker import SecretsBroker
 
 _TASK_STEP: dict[str, Step] = {
     "running config": "backup", "diff": "diff", "commit": "commit", "post-checks": "checks", "confirm": "confirm",
@@ -46,13 +46,8 @@ class AnsibleBackend:
         self.forks = forks
         work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.plan_dir = work_dir / "plan"
-        self.secrets_file = work_dir / "secrets.json"
         write_plan_files(plan, self.plan_dir)
-        doc = {"devices": {name: {"username": c.username, "password": c.password.get_secret_value(),
-                                  "secrets": c.secrets()} for name, c in credentials.items()}}
-        fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(doc, f)
+        self.secrets = SecretsBroker(credentials)
         self.outcomes: list[PlaybookOutcome] = []
 
     # ------------------------------------------------------------------ plumbing
@@ -81,7 +76,7 @@ class AnsibleBackend:
              gates: dict[str, list[str]] | None = None, **extravars: Any) -> PlaybookOutcome:
         request = PlaybookRequest(
             playbook=playbook, inventory=self._inventory(plans, gates), tags=tags, forks=self.forks,
-            extravars={"netkit_hosts": "netkit_targets", "netkit_secrets_file": str(self.secrets_file),
+            extravars={"netkit_hosts": "netkit_targets", "netkit_secrets_socket": str(self.secrets.path),
                        "site": self.plan.site, **extravars},
         )
         outcome = run_playbook(request, self.work_dir / "ansible", self.masker, self._on_task)
@@ -167,6 +162,6 @@ class AnsibleBackend:
         return ops
 
     def close(self) -> None:
-        """Delete what holds secrets or intended configs; the (scrubbed) ansible artifacts stay for debugging."""
-        self.secrets_file.unlink(missing_ok=True)
+        """Stop serving secrets and delete the intended configs; the (scrubbed) artifacts stay for debugging."""
+        self.secrets.close()
         shutil.rmtree(self.plan_dir, ignore_errors=True)
