@@ -127,10 +127,9 @@ def test_cli_bad_input_and_non_interactive_refusal(tmp_path: Path, monkeypatch: 
 def test_secrets_broker_serves_each_device_and_leaves_nothing() -> None:
     import socket
 
-    from pydantic import SecretStr
-
     from netkit.inventory.credentials import Credentials
     from netkit.provision.secrets_broker import SecretsBroker
+    from pydantic import SecretStr
 
     broker = SecretsBroker({"r1": Credentials(username="u", password=SecretStr("pw-123456"), snmp_user="netkit",
                                               snmp_auth_key=SecretStr("auth-123456"))})
