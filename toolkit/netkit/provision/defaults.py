@@ -58,7 +58,9 @@ def ansible_factory(inventory: Inventory, forks: int = 20, work_root: Path | Non
     def make(plan: SitePlan, creds: dict[str, Credentials], masker: Masker, progress: ProgressCallback) -> Backend:
         prune_runs(root)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        return AnsibleBackend(inventory, plan, creds, root / f"{stamp}-{plan.site}-{uuid.uuid4().hex[:6]}", masker,
+        sites = plan.site.split(",")
+        label = sites[0] + (f"+{len(sites) - 1}" if len(sites) > 1 else "")  # a batch: first site and count
+        return AnsibleBackend(inventory, plan, creds, root / f"{stamp}-{label}-{uuid.uuid4().hex[:6]}", masker,
                               progress, forks=forks)
 
     return make
