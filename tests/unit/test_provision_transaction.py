@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from netkit.errors import InputError
+from netkit.errors import InputError, NetkitError
 from netkit.inventory import load_inventory
 from netkit.inventory.credentials import Credentials
 from netkit.inventory.models import Device, Inventory
@@ -304,3 +304,14 @@ def test_cli_provision_json_and_table_with_exit_codes(world: World, monkeypatch:
     assert [x["result"] for x in json.loads(r.output)] == ["rolled-back", "rolled-back"]
     r = runner.invoke(app, ["diff", "site", "moj-hq", "-i", inv])
     assert r.exit_code == 0 and "no drift" in r.output
+
+
+def test_a_failing_backup_store_rolls_back_from_the_backups_in_memory(world: World,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> str:
+        raise NetkitError("backup store: git commit failed: disk full")
+
+    monkeypatch.setattr(world.env.store, "save", broken)
+    report = world.tx("moj-hq").provision(ProvisionOptions())
+    assert report.result == "rolled-back" and "the backup store failed" in report.message
+    assert world.routers["moj-hq-r1"] == "hostname factory\n"

@@ -8,9 +8,12 @@ what a rollback restores); everything netkit *shows* from them goes through the 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -68,11 +71,26 @@ class BackupStore:
         return out or None
 
     # ------------------------------------------------------------------ write
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Transactions on different sites run at once; their commits to the one repository take turns."""
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.root.parent / f".{self.root.name}.lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
     def save(self, site: str, configs: dict[str, str], who: str, reason: str) -> str:
         """Write each device's running config and commit; returns the commit id holding them all.
 
         A backup identical to the stored one still gets its own (empty) commit, so every backup run has
         an id that says when it was taken and by whom."""
+        with self._exclusive():
+            return self._save(site, configs, who, reason)
+
+    def _save(self, site: str, configs: dict[str, str], who: str, reason: str) -> str:
         self.init()
         paths = []
         for device, text in sorted(configs.items()):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials
 from netkit.provision.backend import Backend, CheckResult, DeviceOp
 from netkit.provision.file_sd import write_site_file
@@ -82,8 +83,15 @@ def _run(steps: Steps, backend: Backend, sites: list[_Site], opts: ProvisionOpti
     with steps.phase(reports, "backup+diff" if opts.check_only else "backup+commit"):
         pushed = backend.push(devices, commit=not opts.check_only, revert_in=opts.confirm_timeout)
     reason = "before " + ("check" if opts.check_only else "provisioning")
+    store_failed: list[_Site] = []
     for s in sites:
-        if steps.save_backup(pushed.backups, s.plan, s.report, reason) is None:
+        try:
+            saved = steps.save_backup(pushed.backups, s.plan, s.report, reason)
+        except NetkitError as e:  # the devices answered but the store did not: roll back from memory
+            saved = None
+            store_failed.append(s)
+            s.report.message = f"the backup store failed ({e}): rolling the whole site back"
+        if saved is None and s not in store_failed:
             s.active = False
         else:
             s.backups = {d.device: pushed.backups[d.device].running or "" for d in s.plan.devices}
@@ -97,6 +105,8 @@ def _run(steps: Steps, backend: Backend, sites: list[_Site], opts: ProvisionOpti
         return
     for s in (s for s in sites if s.active):
         _judge_push(steps, s, pushed.pushed, opts)
+    for s in store_failed:
+        s.active, s.restore = False, not opts.check_only
     if opts.check_only:
         return
     _couple_to_datacenter(steps, sites)
