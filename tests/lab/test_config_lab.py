@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,15 +31,26 @@ def _lan_gateway(lab: Lab, device: str) -> str:
     return str(lan.address.ip)
 
 
+def _until_ok(probe: Callable[[], subprocess.CompletedProcess[str]], deadline: float) -> subprocess.CompletedProcess[str]:
+    """Sessions up is not routes installed: give BGP the seconds it takes to exchange and install them."""
+    while True:
+        result = probe()
+        if result.returncode == 0 or time.monotonic() > deadline:
+            return result
+        time.sleep(0.5)
+
+
 def test_noc_reaches_every_site_lan_gateway_and_sites_reach_the_service(lab: Lab) -> None:
     lab.wait_converged(timeout=60)
+    deadline = time.monotonic() + 30
     sites = [d for d in lab.routers if lab.inventory.devices[d].role == Role.SITE_ROUTER]
     assert len(sites) == 5
     for device in sites:
         gateway = _lan_gateway(lab, device)
-        ping = subprocess.run(["ping", "-c", "1", "-W", "2", gateway], capture_output=True, text=True, timeout=10)
+        ping = _until_ok(partial(subprocess.run, ["ping", "-c", "1", "-W", "2", gateway], capture_output=True,
+                                 text=True, timeout=10), deadline)
         assert ping.returncode == 0, (device, gateway, ping.stdout)
-        out = lab.exec(device, f"ping -c 1 -W 2 {VERIFY_SERVICE}", check=False)
+        out = _until_ok(partial(lab.exec, device, f"ping -c 1 -W 2 {VERIFY_SERVICE}", check=False), deadline)
         assert out.returncode == 0, (device, out.stdout, out.stderr)
 
 
