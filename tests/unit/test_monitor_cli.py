@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -84,14 +85,17 @@ def test_background_serve_and_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     """A real exporter on loopback (its lab targets have no route here, so it sends nothing)."""
     monkeypatch.setenv("NETKIT_STATE_DIR", str(tmp_path))
     pidfile = tmp_path / "monitor" / "exporter.pid"
-    r = runner.invoke(app, ["monitor", "serve", "--background", "--listen", "127.0.0.1:19439"])
+    with socket.socket() as s:  # a free port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = runner.invoke(app, ["monitor", "serve", "--background", "--listen", f"127.0.0.1:{port}"])
     try:
         assert r.exit_code == 0, r.output
         pid = daemon.read_pid(pidfile)
         assert pid is not None and daemon.is_exporter(pid)
         import httpx
         started = time.perf_counter()
-        text = httpx.get("http://127.0.0.1:19439/metrics", trust_env=False).text
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", trust_env=False, timeout=10).text
         assert time.perf_counter() - started < 1.0
         assert 'netkit_exporter_targets{kind="snmp"} 8.0' in text
         assert 'target="gateway"' in text and "netkit_mou_latency_seconds" in text
