@@ -33,9 +33,10 @@ def _row(labels: tuple[str, ...], index: int, name: str, base: int) -> Interface
 def _filled(inventory, clock: float = FRIDAY_3AM.timestamp()) -> MonitorCache:  # type: ignore[no-untyped-def]
     cache = MonitorCache(build_plan(inventory), clock=lambda: clock)
     hq = cache.devices["moj-hq-r1"]
-    hq.up, hq.poll_duration, hq.last_success, hq.uptime_seconds = True, 0.25, clock - 5, 1234.5
+    hq.up, hq.polls, hq.poll_duration, hq.last_success, hq.uptime_seconds = True, 1, 0.25, clock - 5, 1234.5
     hq.interfaces = (_row(hq.spec.labels, 2, "eth1", 1000), _row(hq.spec.labels, 3, "eth2", 2000))
     hq.bgp_peers = (("198.18.16.33", True), ("198.18.16.35", False))
+    cache.devices["moj-herat-r1"].polls = 1
     cache.devices["moj-herat-r1"].record_error("timeout", "moj-herat-r1: No SNMP response received before timeout")
     cache.probes["moj-herat/gateway"].record(ProbeResult(sent=5, received=4, rtts=(0.040, 0.050, 0.045, 0.200)), clock)
     cache.probes["nat-dc/verify-platform"].record(ProbeResult(sent=1, received=1, rtts=(0.003,), http_status=200), clock)
@@ -108,6 +109,9 @@ def test_maintenance_and_site_info(inventory) -> None:  # type: ignore[no-untype
         "site": "moj-hq", "ministry": "moj", "province": "Kabul", "name": "Ministry of Justice Headquarters",
         "ministry_name": "Ministry of Justice"}) == 1
     assert reg.get_sample_value("netkit_exporter_targets", {"kind": "snmp"}) == len(inventory.devices)
+    never = {"device": "dc-core2", "site": "nat-dc", "ministry": "mcit", "province": "Kabul", "role": "core-router"}
+    assert reg.get_sample_value("netkit_device_up", never) is None  # not polled yet: no series, no false alarm
+    assert reg.get_sample_value("netkit_snmp_poll_errors_total", {**never, "reason": "timeout"}) == 0
     assert reg.get_sample_value("netkit_exporter_targets", {"kind": "icmp"}) == 5
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,14 @@ from netkit.monitor.plan import build_plan
 from netkit.monitor.probes import IcmpSettings
 from netkit.monitor.service import Monitor, ServiceSettings, inventory_resolver
 from netkit.monitor.shard import Shard
-from netkit.monitor.status import SiteStatus, TargetStatus, fetch_samples, samples_from_collectors, site_statuses
+from netkit.monitor.status import (
+    SiteStatus,
+    TargetStatus,
+    fetch_samples,
+    ready,
+    samples_from_collectors,
+    site_statuses,
+)
 
 monitor_app = typer.Typer(help="Watch the sites: exporter, status, Prometheus targets, rules, dashboards.",
                           no_args_is_help=True)
@@ -69,8 +77,17 @@ def serve(
                 "--probe-interval", str(probe_interval), "--icmp-count", str(icmp_count),
                 "--snmp-timeout", str(snmp_timeout), "--workers", str(workers), "--pidfile", str(pid_path)]
         pid = daemon.spawn(argv, (host, port), pid_path, daemon.default_logfile())
+        plan = build_plan(inv, sh)
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/metrics"
+        deadline = time.monotonic() + 30
+        warm = False
+        while time.monotonic() < deadline and not warm:  # so `monitor status --from` right after has data
+            warm = ready(fetch_samples(url), len(plan.devices), len(plan.probes))
+            if not warm:
+                time.sleep(0.5)
         console.print(f"exporter running as PID {pid} on http://{host}:{port}/metrics "
-                      f"(log {daemon.default_logfile()}, stop with `netkit monitor stop`)", highlight=False)
+                      f"({'every device polled and target probed once' if warm else 'still warming up'}; "
+                      f"log {daemon.default_logfile()}, stop with `netkit monitor stop`)", highlight=False)
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     plan = build_plan(inv, sh)

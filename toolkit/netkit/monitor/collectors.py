@@ -101,7 +101,8 @@ class DeviceCollector:
                                  labels=(*DEVICE_LABELS, "neighbor"))
         for st in states:
             labels = list(st.spec.labels)
-            up.add_metric(labels, 1.0 if st.up else 0.0)
+            if st.polls:  # no series before the first poll: a restart must not look like an outage
+                up.add_metric(labels, 1.0 if st.up else 0.0)
             for reason, count in st.errors.items():
                 errors.add_metric([*labels, reason], float(count))
             for fam, value in ((duration, st.poll_duration), (last, st.last_success), (uptime, st.uptime_seconds),

@@ -214,7 +214,8 @@ class Monitor:
             self.pool.forever()
         else:
             tasks = [
-                asyncio.create_task(self._every(s.snmp_interval, s.snmp_interval * i / max(1, len(names)),
+                # first polls spread over at most 5 s, then every device on its own clock
+                asyncio.create_task(self._every(s.snmp_interval, min(s.snmp_interval, 5.0) * i / max(1, len(names)),
                                                 lambda n=n: self.poll_device(n), stop))  # type: ignore[misc]
                 for i, n in enumerate(names)
             ]

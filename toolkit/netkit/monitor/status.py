@@ -90,6 +90,13 @@ def fetch_samples(url: str, timeout: float = 10.0) -> list[Sample]:
     return samples_from_text(response.text)
 
 
+def ready(samples: list[Sample], devices: int, targets: int) -> bool:
+    """Every device polled once and every target probed once."""
+    polled = sum(1 for name, _, _ in samples if name == "netkit_device_up")
+    probed = sum(1 for name, _, v in samples if name == "netkit_probe_cycles_total" and v > 0)
+    return polled >= devices and probed >= targets
+
+
 def _target_state(success: bool | None, loss: float | None, rtt: float | None, mou_loss: float | None,
                   mou_latency: float | None) -> str:
     if success is None:
