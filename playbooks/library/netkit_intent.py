@@ -30,6 +30,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.netkit_napalm import ask_netkit
 
 
 def main():
@@ -45,12 +46,9 @@ def main():
         with open(path) as f:
             plan = json.load(f)
     elif p["inventory"]:
-        try:
-            from netkit.provision.plan import standalone_plan
-
-            plan = standalone_plan(p["inventory"], p["device"], p["out_dir"])
-        except Exception as e:
-            module.fail_json(msg=f"{p['device']}: cannot plan from {p['inventory']}: {type(e).__name__}: {e}")
+        plan, error = ask_netkit(module, "plan", p["inventory"], p["device"], p["out_dir"])
+        if plan is None:
+            module.fail_json(msg=f"{p['device']}: cannot plan from {p['inventory']}: {error}")
     else:
         module.fail_json(msg="give plan_dir (netkit) or inventory (standalone)")
     module.exit_json(changed=False, **plan)

@@ -56,15 +56,27 @@ def _from_secrets_file(path, device):
     return entry.get("username"), entry.get("password"), list(entry.get("secrets") or [])
 
 
-def _from_inventory(path, device):
-    # Standalone use (ansible-playbook / AWX): netkit is installed in the interpreter running the modules.
-    from netkit.inventory import load_inventory
-    from netkit.inventory.credentials import credentials_for
+def ask_netkit(module, *args):
+    """Standalone use (ansible-playbook / AWX): ask netkit, installed in the interpreter that runs the
+    modules, in a child process (inside a module process `ansible` is AnsiballZ's trimmed copy, without
+    the inventory machinery netkit loads inventories with)."""
+    import sys
 
-    inv = load_inventory(path)
-    dev = inv.devices[device]
-    creds = credentials_for(inv, dev)
-    return creds.username, creds.password.get_secret_value(), creds.secrets(), str(dev.mgmt_address), dev.platform.value
+    rc, out, err = module.run_command([sys.executable, "-m", "netkit.provision.standalone", *args])
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        doc = {"error": (err or out).strip()[-2000:] or f"exit {rc}"}
+    if rc != 0 or "error" in doc:
+        return None, doc.get("error") or f"exit {rc}"
+    return doc, None
+
+
+def _from_inventory(module, path, device):
+    doc, error = ask_netkit(module, "credentials", path, device)
+    if doc is None:
+        raise ValueError(error)
+    return doc["username"], doc["password"], doc["secrets"], doc["hostname"], doc["platform"]
 
 
 def resolve(module):
@@ -85,7 +97,7 @@ def resolve(module):
             username, password, secrets = found
     if not (username and password) and p["inventory"]:
         try:
-            username, password, secrets, addr, platform = _from_inventory(p["inventory"], p["device"])
+            username, password, secrets, addr, platform = _from_inventory(module, p["inventory"], p["device"])
         except Exception as e:  # netkit's own messages name the file and key
             module.fail_json(msg=f"{p['device']}: cannot resolve credentials from {p['inventory']}: {e}")
         hostname = hostname or addr
