@@ -49,6 +49,12 @@ class LiveView:
                 label = {"ok": "ok", "changed": "changed", "running": "…"}.get(status, status)
                 if step == "diff" and status == "changed":
                     label = "changes"
+                elif step == "commit" and status == "changed":
+                    label = "committed"
+                elif step == "confirm" and status == "ok":
+                    label = "confirmed"
+                elif step == "rollback" and status == "ok":
+                    label = "rolled back"
                 row.append(Text(label if not detail or status == "running" else f"{label} {detail}"[:38],
                                 style=_STYLE.get(status, "")))
             table.add_row(*row)

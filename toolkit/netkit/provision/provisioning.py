@@ -120,6 +120,8 @@ def _run(steps: Steps, backend: Backend, sites: list[_Site], opts: ProvisionOpti
     # Steps 5 and 6 in one Ansible run: post-checks, then each device confirms only if its gate passed.
     going = [s for s in sites if s.active]
     if going:
+        for d in _merged(going):
+            steps.emit(d.device, "checks", "running")
         with steps.phase([s.report for s in going], "checks+confirm"):
             wait = max(5, min(opts.check_wait, opts.confirm_timeout - 20))
             outcome = backend.check_and_confirm(_merged(going), wait=wait, gates=_gates(steps, going))
