@@ -99,6 +99,7 @@ StackDirOption = Annotated[Path | None, typer.Option("--dir", help="Config, data
 def _print_state(state: monitor_stack.StackState, json: bool) -> None:
     if json:
         print_json({"directory": str(state.directory), "running": state.running,
+                    **{p.name: asdict(p) for p in state.processes},
                     "processes": [asdict(p) for p in state.processes]})
         return
     table = Table("process", "pid", "url", "ready", title=f"monitoring stack in {state.directory}")

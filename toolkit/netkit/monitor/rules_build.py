@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netkit.inventory.models import Inventory
-from netkit.monitor.rules import RuleFile, check_rule_texts, dump_rule_file, parse_rule_file, write_generated
+from netkit.monitor.rules import RuleFile, check_rule_texts, dump_rule_file, write_generated
 from netkit.monitor.rules_devices import DevicePolicy, device_group
 from netkit.monitor.rules_links import Links
 from netkit.monitor.rules_windows import WindowSet
@@ -54,9 +54,8 @@ def generate_rules(inv: Inventory, out_dir: Path, windows: WindowSet, links: Lin
                    policy: DevicePolicy = DevicePolicy()) -> RulesResult:
     """Build, re-parse, promtool-check, then write (only changed files; stale generated ones removed)."""
     texts = rule_texts(inv, windows, links, policy)
-    check_rule_texts(texts)
+    parsed = list(check_rule_texts(texts).values())
     files = write_generated(out_dir, texts, f"*{RULE_SUFFIX}")
-    parsed = [parse_rule_file(t, n) for n, t in texts.items()]
     return RulesResult(
         out_dir=out_dir, files=files, windows=windows.name,
         groups=sum(len(p.groups) for p in parsed),
