@@ -119,17 +119,28 @@ class EnginePool:
         self._engines.clear()
 
 
+def _engine_caches(engine: SnmpEngine) -> list[tuple[dict[Any, Any], dict[Any, Any]]]:
+    out = []
+    for model in engine.message_processing_subsystems.values():
+        cache = getattr(model, "_SnmpV3MessageProcessingModel__engineIdCache", None)
+        queue = getattr(model, "_SnmpV3MessageProcessingModel__engineIdCacheExpQueue", None)
+        if isinstance(cache, dict) and isinstance(queue, dict):
+            out.append((cache, queue))
+    return out
+
+
+def knows_engine(engine: SnmpEngine, host: str, port: int) -> bool:
+    """The engine has discovered the SNMPv3 engine ID of the agent at host:port."""
+    return any(tuple(k[1])[:2] == (host, port) for cache, _ in _engine_caches(engine) for k in cache)
+
+
 def forget_engine_id(engine: SnmpEngine, host: str, port: int) -> None:
     """Drop what the engine learnt about the agent at host:port (its SNMPv3 engine ID).
 
     An agent that restarts without its persistent state (killed, reinstalled, replaced) comes back with a
     new engine ID; pysnmp would keep using the old one, which the agent ignores, for up to 5 minutes.
     Forgetting it after a timeout makes the next request rediscover the engine."""
-    for model in engine.message_processing_subsystems.values():
-        cache = getattr(model, "_SnmpV3MessageProcessingModel__engineIdCache", None)
-        queue = getattr(model, "_SnmpV3MessageProcessingModel__engineIdCacheExpQueue", None)
-        if not isinstance(cache, dict) or not isinstance(queue, dict):
-            continue
+    for cache, queue in _engine_caches(engine):
         stale = [k for k in cache if tuple(k[1])[:2] == (host, port)]
         for key in stale:
             del cache[key]
@@ -169,6 +180,8 @@ class PysnmpTransport:
             if not future.done():
                 future.set_result((indication, status, index, varbinds))
 
+        v3 = isinstance(self.auth, UsmUserData)
+        known_before = v3 and knows_engine(self.engine, self.agent.host, self.agent.port)
         try:
             generator.send_varbinds(self.engine, addr, None, b"", *args, done, None)
         except Exception as e:  # pysnmp raises its own errors for bad local config
@@ -177,7 +190,13 @@ class PysnmpTransport:
         if indication:
             reason = "timeout" if isinstance(indication, errind.RequestTimedOut) else (
                 "auth" if isinstance(indication, _AUTH_ERRORS) else "other")
-            if reason == "timeout" and isinstance(self.auth, UsmUserData):
+            if reason == "timeout" and v3:
+                if not known_before and knows_engine(self.engine, self.agent.host, self.agent.port):
+                    # It answered discovery during this request, then ignored the authenticated request:
+                    # net-snmp drops what it cannot decrypt without a report.
+                    reason, indication = "auth", (
+                        "the agent answers SNMPv3 discovery but not our authPriv requests "
+                        "(wrong privacy key, or no access for the user?)")
                 forget_engine_id(self.engine, self.agent.host, self.agent.port)
             raise SnmpError(reason, f"{self.name} ({self.agent.host}): {indication}")
         if status and int(status):
