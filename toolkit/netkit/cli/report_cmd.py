@@ -30,7 +30,8 @@ def sla(
     """Each site's measured availability, latency and loss for the month against its agreement."""
     if fmt not in ("html", "csv"):
         raise InputError(f"--format {fmt!r}: choose html or csv")
-    report = build_sla_report(PrometheusClient(prometheus), parse_period(period, datetime.now(UTC)), ministry)
+    with PrometheusClient(prometheus) as client:
+        report = build_sla_report(client, parse_period(period, datetime.now(UTC)), ministry)
     if json:
         print_json(report.model_dump(mode="json"))
         return

@@ -31,6 +31,15 @@ class PrometheusClient:
         self.base_url = base_url.rstrip("/")
         self._client = client or httpx.Client(timeout=timeout)
 
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> PrometheusClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def api(self, path: str, params: dict[str, str] | None = None) -> Any:
         """The `data` of one API call (queries are POSTed: they can be long); NetkitError on any failure."""
         url = f"{self.base_url}{path}"
