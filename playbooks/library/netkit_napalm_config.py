@@ -22,6 +22,9 @@ options:
   config: {description: the full candidate configuration, type: str}
   config_file: {description: a file holding the full candidate configuration, type: path}
   revert_in: {description: seconds before an unconfirmed commit reverts (0 = no timer), type: int, default: 300}
+  compare: {description: "state=committed: diff before committing (false: the caller just diffed it)", type: bool, default: true}
+  backup_to: {description: first write the running configuration to this file (mode 0600; not returned), type: path}
+  refuse_pending: {description: fail when a commit already waits for confirmation, type: bool, default: false}
   driver: {description: NAPALM driver name, type: str}
   hostname: {description: management address, type: str}
   username: {type: str}
@@ -44,16 +47,20 @@ verified: {description: state=restored, the device's running config now equals t
 import contextlib
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.netkit_napalm import COMMON_ARGS, close_quietly, fail, open_driver, read_config
+from ansible.module_utils.netkit_napalm import COMMON_ARGS, backup, close_quietly, fail, open_driver, read_config
 
 
-def _diff(dev, module, config):
+def _load(dev, module, config):
     try:
         dev.load_replace_candidate(config=config)
     except Exception as e:
         with contextlib.suppress(Exception):
             dev.discard_config()
         fail(module, dev, "the device rejected the candidate", e, rejected=True)
+
+
+def _diff(dev, module, config):
+    _load(dev, module, config)
     try:
         return dev.compare_config() or ""
     except Exception as e:
@@ -65,13 +72,14 @@ def _restore(dev, module, config, result):
         dev.rollback()
         result["cancelled_pending"] = True
     diff = _diff(dev, module, config)
-    if diff.strip():
-        dev.commit_config()
-        result["committed"] = True
-        result["changed"] = True
-    else:
-        dev.discard_config()
     result["config_diff"] = diff
+    if not diff.strip():  # already equal: that empty diff is the proof
+        dev.discard_config()
+        result.update(verified=True, diff_after="")
+        return
+    dev.commit_config()
+    result["committed"] = True
+    result["changed"] = True
     after = _diff(dev, module, config)
     dev.discard_config()
     result["verified"] = not after.strip()
@@ -88,6 +96,9 @@ def main():
         config=dict(type="str", required=False, default=None),
         config_file=dict(type="path", required=False, default=None),
         revert_in=dict(type="int", required=False, default=300),
+        compare=dict(type="bool", default=True),
+        backup_to=dict(type="path", required=False, default=None),
+        refuse_pending=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=args, supports_check_mode=True)
     state = "diff" if module.check_mode and module.params["state"] in ("committed", "restored") else module.params["state"]
@@ -98,6 +109,13 @@ def main():
     result = dict(changed=False, committed=False, config_diff="", state=state)
     try:
         result["pending_before"] = bool(dev.has_pending_commit())
+        if module.params["refuse_pending"] and result["pending_before"]:
+            close_quietly(dev)
+            module.fail_json(msg=f"{module.params['device']}: a commit is waiting for confirmation (an earlier run did "
+                                 "not finish): wait for its revert timer, or roll it back, before provisioning",
+                             pending_commit=True)
+        if module.params["backup_to"]:
+            result.update(backup(dev, module.params["backup_to"]))
         if state == "diff":
             result["config_diff"] = _diff(dev, module, config)
             dev.discard_config()
@@ -106,8 +124,12 @@ def main():
             if result["pending_before"]:
                 module.fail_json(msg=f"{module.params['device']}: a previous commit is waiting for confirmation "
                                      "(confirm or roll it back first)", **result)
-            diff = _diff(dev, module, config)
-            result["config_diff"] = diff
+            if module.params["compare"]:
+                diff = _diff(dev, module, config)
+            else:  # the caller diffed this candidate a moment ago: load it and commit
+                _load(dev, module, config)
+                diff = "(diffed before)"
+            result["config_diff"] = diff if module.params["compare"] else ""
             if diff.strip():
                 revert = module.params["revert_in"] or None
                 dev.commit_config(revert_in=revert)

@@ -32,11 +32,8 @@ backup_file: {description: where the running configuration was written, type: st
 backup_sha256: {description: checksum of the backup file, type: str}
 """
 
-import hashlib
-import os
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.netkit_napalm import COMMON_ARGS, close_quietly, fail, open_driver
+from ansible.module_utils.netkit_napalm import COMMON_ARGS, backup, close_quietly, fail, open_driver
 
 
 def main():
@@ -54,14 +51,7 @@ def main():
                                  "not finish): wait for its revert timer, or roll it back, before provisioning",
                              pending_commit=True)
         if module.params["backup_to"]:
-            running = dev.get_config(retrieve="running")["running"]
-            path = module.params["backup_to"]
-            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(running)
-            result["backup_file"] = path
-            result["backup_sha256"] = hashlib.sha256(running.encode()).hexdigest()
+            result.update(backup(dev, module.params["backup_to"]))
         for name in module.params["getters"]:
             getter = getattr(dev, f"get_{name}", None)
             if getter is None:

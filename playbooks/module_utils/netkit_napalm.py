@@ -178,3 +178,15 @@ def read_config(module):
         module.fail_json(msg=f"{p['device']}: config_file {path} does not exist")
     with open(path) as f:
         return f.read()
+
+
+def backup(dev, path):
+    """Write the device's running configuration to `path` (0600); return where and its checksum."""
+    import hashlib
+
+    running = dev.get_config(retrieve="running")["running"]
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(running)
+    return {"backup_file": path, "backup_sha256": hashlib.sha256(running.encode()).hexdigest()}

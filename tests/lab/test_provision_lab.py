@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from netkit.inventory.models import Device, Inventory
-from netkit.provision.backend import Progress, PushOutcome
+from netkit.provision.backend import Progress
 from netkit.provision.defaults import ansible_factory, production_env
 from netkit.provision.plan import default_renderer
 from netkit.provision.report import SiteReport
@@ -69,13 +69,15 @@ def transaction(lab: Any, site: str, render: Callable[[Inventory, Device], str] 
 
 
 @contextmanager
-def nft_drop(lab: Any, device: str, rule: str) -> Iterator[Callable[[], None]]:
-    """An nftables rule inside the device's namespace; removed on exit even if the test fails."""
+def nft_drop(lab: Any, device: str, *rules: str) -> Iterator[Callable[[], None]]:
+    """nftables rules inside the device's namespace (chains `c` output, `i` input, set `seen`); removed on
+    exit even if the test fails."""
     table = "nkt_fault"
-    lab.exec(device, f"nft add table inet {table}; "
-             f"nft add chain inet {table} c '{{ type filter hook output priority 0; }}'; "
-             f"nft add chain inet {table} i '{{ type filter hook input priority 0; }}'; "
-             f"nft add rule inet {table} {rule}")
+    lab.exec(device, f"nft add table inet {table} && "
+             f"nft add chain inet {table} c '{{ type filter hook output priority 0; }}' && "
+             f"nft add chain inet {table} i '{{ type filter hook input priority 0; }}' && "
+             f"nft add set inet {table} seen '{{ type ipv4_addr; flags dynamic; }}'"
+             + "".join(f" && nft 'add rule inet {table} {rule}'" for rule in rules))
     removed = False
 
     def remove() -> None:
@@ -156,35 +158,25 @@ def test_a_candidate_the_router_rejects_rolls_back_the_site(lab: Any) -> None:
 
 
 def test_device_unreachable_before_commit(lab: Any) -> None:
-    """dc-core2 answers its backup, then its SSH stops answering before the commit: dc-core1 commits,
-    the site is rolled back, and once dc-core2 answers again both are proven equal to their backups."""
-    render = with_extra("dc-core1", "interface nk-test0\n description unreachable-test")
-    inv = lab.inventory
-    with nft_drop(lab, "dc-core2", "i tcp dport 22 drop") as unblock:
-        lab.exec("dc-core2", "nft flush chain inet nkt_fault i")  # reachable for the backup
+    """dc-core2 answers one SSH connection (its backup and diff), then no new one (its commit): dc-core1
+    commits, dc-core2 cannot, the site is rolled back and proven equal to its backups once dc-core2
+    answers again."""
+    one, two = (with_extra(d, "interface nk-test0\n description unreachable-test") for d in NAT_DC)
 
-        def factory(plan: Any, creds: Any, masker: Any, progress: Any) -> Any:
-            backend = ansible_factory(inv)(plan, creds, masker, progress)
-            real_push = backend.push
+    def render(inv: Inventory, dev: Device) -> str:
+        return one(inv, dev) if dev.name == "dc-core1" else two(inv, dev)
 
-            def push(plans: Any, *, commit: bool, revert_in: int, backup: bool = True) -> PushOutcome:
-                backups = backend.backup(plans)  # the backups (the real playbook), then the fault
-                lab.exec("dc-core2", "nft add rule inet nkt_fault i tcp dport 22 drop")
-                return PushOutcome(backups=backups,
-                                   pushed=real_push(plans, commit=commit, revert_in=revert_in, backup=False).pushed)
-
-            backend.push = push  # type: ignore[method-assign]
-            return backend
+    syn = "i tcp dport 22 tcp flags & (syn | ack) == syn"
+    with nft_drop(lab, "dc-core2", f"{syn} ip saddr @seen drop", f"{syn} add @seen {{ ip saddr }}") as unblock:
 
         def progress(p: Progress) -> None:
             if p.step == "rollback" and p.status == "running":
                 unblock()  # reachable again for the rollback, which must prove every device
 
-        tx = SiteTransaction(inv, "nat-dc", production_env(), factory, progress=progress, render=render)
-        report = tx.provision(ProvisionOptions())
+        report = transaction(lab, "nat-dc", render, progress).provision(ProvisionOptions())
     assert report.result == "rolled-back", report.model_dump_json(indent=1)
     assert report.device("dc-core1").committed and not report.device("dc-core2").committed
-    assert "push failed" in (report.device("dc-core2").error or "")
+    assert "nk-test0" in report.device("dc-core2").diff and report.device("dc-core2").error
     assert_equal_to_backup(lab, report, NAT_DC)
 
 

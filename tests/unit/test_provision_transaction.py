@@ -38,26 +38,37 @@ class FakeBackend:
                 if self._fault(p.device, "backup") else DeviceOp(device=p.device, ok=True, running=self.routers[p.device])
                 for p in plans}
 
-    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int, backup: bool = True) -> PushOutcome:
-        backups = self.backup(plans) if backup else {}
-        if any(not op.ok for op in backups.values()):
-            return PushOutcome(backups=backups)
+    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int,
+             gates: dict[str, list[str]] | None = None) -> PushOutcome:
+        backups = self.backup(plans)
         self.calls.append("push" if commit else "diff")
-        out = {}
+        diffed = {}
         for p in plans:
             want = self.plan.configs[p.device]
-            if self._fault(p.device, "reject"):
-                out[p.device] = DeviceOp(device=p.device, ok=False, rejected=True, error="% Unknown command")
-                continue
-            if self._fault(p.device, "unreachable-push"):
-                out[p.device] = DeviceOp(device=p.device, ok=False, unreachable=True, error="timed out")
-                continue
-            diff = "" if self.routers[p.device] == want else f"-{self.routers[p.device]}+{want}"
-            committed = commit and bool(diff)
-            if committed:
+            if not backups[p.device].ok:
+                diffed[p.device] = backups[p.device]
+            elif self._fault(p.device, "reject"):
+                diffed[p.device] = DeviceOp(device=p.device, ok=False, rejected=True, error="% Unknown command")
+            else:
+                diff = "" if self.routers[p.device] == want else f"-{self.routers[p.device]}+{want}"
+                diffed[p.device] = DeviceOp(device=p.device, ok=True, diff=diff)
+        if not commit:
+            return PushOutcome(backups=backups, pushed=diffed)
+        out = {}
+        for p in plans:
+            op = diffed[p.device]
+            gate = (gates or {}).get(p.device, [x.device for x in plans])
+            if not op.ok or not all(diffed[g].ok for g in gate):
+                out[p.device] = op if not op.ok else DeviceOp(device=p.device, ok=False, diff=op.diff,
+                                                              error="not every device of the site was diffed")
+            elif self._fault(p.device, "unreachable-push"):
+                out[p.device] = DeviceOp(device=p.device, ok=False, unreachable=True, diff=op.diff, error="timed out")
+            elif op.diff:
                 self.pending[p.device] = self.routers[p.device]
-                self.routers[p.device] = want
-            out[p.device] = DeviceOp(device=p.device, ok=True, diff=diff, committed=committed)
+                self.routers[p.device] = self.plan.configs[p.device]
+                out[p.device] = DeviceOp(device=p.device, ok=True, diff=op.diff, committed=True)
+            else:
+                out[p.device] = op
         return PushOutcome(backups=backups, pushed=out)
 
     def check_and_confirm(self, plans: list[DevicePlan], *, wait: int, gates: dict[str, list[str]]) -> ConfirmOutcome:
@@ -159,7 +170,7 @@ def test_check_only_shows_diffs_and_changes_nothing(world: World) -> None:
     assert report.file_sd is None
 
 
-@pytest.mark.parametrize("fault", ["check", "reject", "expired"])
+@pytest.mark.parametrize("fault", ["check", "expired"])
 def test_a_fault_on_one_device_rolls_back_the_whole_site(world: World, fault: str) -> None:
     world.faults["dc-core2"] = fault
     report = world.tx("nat-dc").provision(ProvisionOptions())
@@ -184,9 +195,25 @@ def test_unreachable_before_commit_leaves_it_unchanged_and_rolls_back_the_others
 def test_backup_failure_changes_nothing(world: World) -> None:
     world.faults["dc-core1"] = "backup"
     report = world.tx("nat-dc").provision(ProvisionOptions())
-    assert report.result == "failed" and world.backends[0].calls == ["backup"]
+    assert report.result == "failed" and world.backends[0].calls == ["backup", "push"]  # one Ansible pass
     assert "no device was changed" in report.message
-    assert world.routers["dc-core2"] == "hostname factory\n"
+    assert world.routers["dc-core2"] == "hostname factory\n"  # the site's gate held its commit back
+
+
+def test_in_a_batch_a_site_that_cannot_be_backed_up_does_not_stop_the_others(world: World) -> None:
+    world.faults["moj-hq-r1"] = "backup"
+    reports = {r.site: r for r in batch(world, ["nat-dc", "moj-hq", "moci-hq"])}
+    assert reports["moj-hq"].result == "failed" and world.routers["moj-hq-r1"] == "hostname factory\n"
+    assert reports["nat-dc"].result == "confirmed" and reports["moci-hq"].result == "confirmed"
+
+
+def test_a_rejected_candidate_commits_nothing_in_its_site_and_proves_it(world: World) -> None:
+    world.faults["dc-core2"] = "reject"
+    report = world.tx("nat-dc").provision(ProvisionOptions())
+    assert report.result == "rolled-back" and not report.device("dc-core1").committed
+    assert "rejected" in (report.device("dc-core2").error or "")
+    assert world.backends[0].calls == ["backup", "push", "restore"]  # the proof: running == backup everywhere
+    assert world.routers["dc-core1"] == "hostname factory\n"
 
 
 def test_bad_input_touches_nothing(world: World) -> None:

@@ -30,8 +30,8 @@ from netkit.provision.runner import PlaybookOutcome, PlaybookRequest, TaskResult
 from netkit.provision.secrets_broker import SecretsBroker
 
 _TASK_STEP: dict[str, Step] = {
-    "running config": "backup", "diff": "diff", "commit": "commit", "post-checks": "checks", "confirm": "confirm",
-    "restore and prove running == backup": "rollback",
+    "running config": "backup", "backup and diff": "diff", "commit": "commit", "post-checks": "checks",
+    "confirm": "confirm", "restore and prove running == backup": "rollback",
 }  # task names of playbooks/*.yml
 
 
@@ -51,14 +51,15 @@ class AnsibleBackend:
         self.outcomes: list[PlaybookOutcome] = []
 
     # ------------------------------------------------------------------ plumbing
-    def _inventory(self, plans: list[DevicePlan], gates: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    def _inventory(self, plans: list[DevicePlan], gates: dict[str, list[str]] | None = None,
+                   gate_var: str = "netkit_gate") -> dict[str, Any]:
         hosts: dict[str, Any] = {}
         for p in plans:
             plan = p.model_copy(update={"config_file": str(self.plan_dir / f"{p.device}.cfg")})
             hosts[p.device] = {"ansible_host": p.hostname, "netkit_device": {"platform": p.platform},
                                "netkit_driver": p.driver, "netkit_plan": plan.model_dump(mode="json")}
             if gates is not None:
-                hosts[p.device]["netkit_gate"] = gates.get(p.device, [p.device])
+                hosts[p.device][gate_var] = gates.get(p.device, [p.device])
         return {"all": {"vars": {"ansible_connection": "local"}, "children": {"netkit_targets": {"hosts": hosts}}}}
 
     def _on_task(self, result: TaskResult) -> None:
@@ -73,9 +74,10 @@ class AnsibleBackend:
             self.progress(Progress(result.host, step, "changed" if result.status == "changed" else "ok"))
 
     def _run(self, playbook: str, plans: list[DevicePlan], tags: list[str] | None = None,
-             gates: dict[str, list[str]] | None = None, **extravars: Any) -> PlaybookOutcome:
+             gates: dict[str, list[str]] | None = None, gate_var: str = "netkit_gate",
+             **extravars: Any) -> PlaybookOutcome:
         request = PlaybookRequest(
-            playbook=playbook, inventory=self._inventory(plans, gates), tags=tags, forks=self.forks,
+            playbook=playbook, inventory=self._inventory(plans, gates, gate_var), tags=tags, forks=self.forks,
             extravars={"netkit_hosts": "netkit_targets", "netkit_secrets_socket": str(self.secrets.path),
                        "site": self.plan.site, **extravars},
         )
@@ -83,8 +85,8 @@ class AnsibleBackend:
         self.outcomes.append(outcome)
         return outcome
 
-    def _op(self, outcome: PlaybookOutcome, device: str, action: str, what: str) -> DeviceOp:
-        res = outcome.last(device, action)
+    def _op(self, outcome: PlaybookOutcome, device: str, action: str, what: str, task: str | None = None) -> DeviceOp:
+        res = outcome.last(device, action, task)
         if res is None:
             failed = [r for r in outcome.for_host(device) if r.status in ("failed", "unreachable")]
             if failed:
@@ -105,16 +107,17 @@ class AnsibleBackend:
                     for c in r.get("checks") or [] if isinstance(c, dict)],
         )
 
-    def _backups(self, outcome: PlaybookOutcome, plans: list[DevicePlan], dest: Path) -> dict[str, DeviceOp]:
+    def _backups(self, outcome: PlaybookOutcome, plans: list[DevicePlan], dest: Path, action: str,
+                 task: str) -> dict[str, DeviceOp]:
+        """A device is backed up when its backup file exists (written before its candidate was loaded)."""
         ops = {}
         for p in plans:
-            op = self._op(outcome, p.device, "netkit_napalm_facts", "backup")
             path = dest / f"{p.device}.cfg"
-            if op.ok and path.is_file():
-                op = op.model_copy(update={"running": path.read_text()})
-            elif op.ok:
-                op = op.model_copy(update={"ok": False, "error": "the backup file was not written"})
-            ops[p.device] = op
+            if path.is_file():
+                ops[p.device] = DeviceOp(device=p.device, ok=True, running=path.read_text())
+                continue
+            op = self._op(outcome, p.device, action, "backup", task)
+            ops[p.device] = op.model_copy(update={"ok": False, "error": op.error or "the backup file was not written"})
         shutil.rmtree(dest, ignore_errors=True)
         return ops
 
@@ -128,18 +131,28 @@ class AnsibleBackend:
     def backup(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]:
         dest = self._fresh("backup")
         outcome = self._run("backup.yml", plans, netkit_backup_dir=str(dest))
-        return self._backups(outcome, plans, dest)
+        return self._backups(outcome, plans, dest, "netkit_napalm_facts", "running config")
 
-    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int, backup: bool = True) -> PushOutcome:
-        tag = "push" if commit else "diff"
+    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int,
+             gates: dict[str, list[str]] | None = None) -> PushOutcome:
         dest = self._fresh("backup")
-        outcome = self._run("provision_site.yml", plans, tags=(["backup", tag] if backup else [tag]),
-                            netkit_confirm_timeout=revert_in, netkit_backup_dir=str(dest))
-        backups = self._backups(outcome, plans, dest) if backup else {}
-        if any(not op.ok for op in backups.values()):
-            return PushOutcome(backups=backups)  # the run stopped before any candidate (any_errors_fatal)
-        return PushOutcome(backups=backups, pushed={p.device: self._op(outcome, p.device, "netkit_napalm_config", tag)
-                                                    for p in plans})
+        outcome = self._run("provision_site.yml", plans, tags=["backup", "diff", *(["push"] if commit else [])],
+                            gates=gates, gate_var="netkit_commit_gate", netkit_confirm_timeout=revert_in,
+                            netkit_backup_dir=str(dest))
+        backups = self._backups(outcome, plans, dest, "netkit_napalm_config", "backup and diff")
+        pushed = {}
+        for p in plans:
+            diffed = self._op(outcome, p.device, "netkit_napalm_config", "diff", "backup and diff")
+            if not diffed.ok or not commit:
+                pushed[p.device] = diffed
+                continue
+            res = outcome.last(p.device, "netkit_napalm_config", "commit")
+            if res is not None and res.status == "skipped":  # no difference: nothing to commit
+                pushed[p.device] = diffed
+                continue
+            committed = self._op(outcome, p.device, "netkit_napalm_config", "commit", "commit")
+            pushed[p.device] = committed.model_copy(update={"diff": diffed.diff})
+        return PushOutcome(backups=backups, pushed=pushed)
 
     def check_and_confirm(self, plans: list[DevicePlan], *, wait: int, gates: dict[str, list[str]]) -> ConfirmOutcome:
         outcome = self._run("provision_site.yml", plans, tags=["check", "confirm"], gates=gates,

@@ -56,8 +56,8 @@ ProgressCallback = Callable[[Progress], None]
 
 
 class PushOutcome(BaseModel):
-    """Backups of every device first (`running` set), then each device's candidate, diff and commit. If any
-    backup fails, nothing is pushed anywhere (`pushed` is empty)."""
+    """Every device backed up (`running` set) and its candidate diffed; then, per commit gate (a site), the
+    devices that differ committed, only if every device of the gate was backed up and diffed."""
 
     backups: dict[str, DeviceOp] = {}
     pushed: dict[str, DeviceOp] = {}
@@ -74,7 +74,8 @@ class ConfirmOutcome(BaseModel):
 class Backend(Protocol):
     def backup(self, plans: list[DevicePlan]) -> dict[str, DeviceOp]: ...
 
-    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int, backup: bool = True) -> PushOutcome: ...
+    def push(self, plans: list[DevicePlan], *, commit: bool, revert_in: int,
+             gates: dict[str, list[str]] | None = None) -> PushOutcome: ...
 
     def check_and_confirm(self, plans: list[DevicePlan], *, wait: int, gates: dict[str, list[str]]) -> ConfirmOutcome: ...
 

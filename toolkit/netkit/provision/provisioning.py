@@ -79,35 +79,33 @@ def _run(steps: Steps, backend: Backend, sites: list[_Site], opts: ProvisionOpti
     devices = _merged(sites)
     for d in devices:
         steps.emit(d.device, "backup", "running")
-    # Steps 3 and 4 in one Ansible run: every backup first (any failure stops the run), then the push.
+    # Steps 3 and 4 in one Ansible run: every device backed up and diffed; then, site by site, the
+    # devices that differ are committed, only if every device of their site was backed up and diffed.
     with steps.phase(reports, "backup+diff" if opts.check_only else "backup+commit"):
-        pushed = backend.push(devices, commit=not opts.check_only, revert_in=opts.confirm_timeout)
+        own_site = {d.device: [x.device for x in s.plan.devices] for s in sites for d in s.plan.devices}
+        pushed = backend.push(devices, commit=not opts.check_only, revert_in=opts.confirm_timeout, gates=own_site)
     reason = "before " + ("check" if opts.check_only else "provisioning")
-    store_failed: list[_Site] = []
     for s in sites:
         try:
             saved = steps.save_backup(pushed.backups, s.plan, s.report, reason)
         except NetkitError as e:  # the devices answered but the store did not: roll back from memory
-            saved = None
-            store_failed.append(s)
+            saved = _in_memory(pushed.backups, s.plan)
             s.report.message = f"the backup store failed ({e}): rolling the whole site back"
-        if saved is None and s not in store_failed:
+            s.restore = True
+        if saved is None:  # a device could not be backed up: its site's gate kept every commit back
             s.active = False
-        else:
-            s.backups = {d.device: pushed.backups[d.device].running or "" for d in s.plan.devices}
-    if not pushed.pushed:
-        failed = [s.code for s in sites if not s.active]
-        for s in sites:
-            if s.active:
-                s.active = False
-                s.report.result = "failed"
-                s.report.message = f"backup failed in site {', '.join(failed)} of this run: no device was changed"
-        return
+            s.committed = {d.device for d in s.plan.devices if pushed.pushed[d.device].committed}
+            s.backups = _in_memory(pushed.backups, s.plan)
+            s.restore = bool(s.committed)  # never expected: the gate makes it empty
+            continue
+        s.backups = saved
     for s in (s for s in sites if s.active):
         _judge_push(steps, s, pushed.pushed, opts)
-    for s in store_failed:
-        s.active, s.restore = False, not opts.check_only
+        if s.restore:
+            s.active = False
     if opts.check_only:
+        for s in sites:
+            s.restore = False
         return
     _couple_to_datacenter(steps, sites)
     for s in sites:
@@ -139,6 +137,10 @@ def _run(steps: Steps, backend: Backend, sites: list[_Site], opts: ProvisionOpti
             ops = backend.restore(plans, {k: v for s in restore for k, v in s.backups.items()})
         for s in restore:
             steps.conclude_rollback(s.report, steps.judge_restore(ops, s.plan.devices, s.report, s.committed))
+
+
+def _in_memory(backups: dict[str, DeviceOp], plan: SitePlan) -> dict[str, str]:
+    return {d.device: text for d in plan.devices if (text := backups[d.device].running) is not None}
 
 
 def _gates(steps: Steps, sites: list[_Site]) -> dict[str, list[str]]:

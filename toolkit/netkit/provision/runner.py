@@ -67,11 +67,12 @@ class PlaybookOutcome(BaseModel):
     artifacts: Path
     seconds: float
 
-    def for_host(self, host: str, action: str | None = None) -> list[TaskResult]:
-        return [r for r in self.results if r.host == host and (action is None or r.action == action)]
+    def for_host(self, host: str, action: str | None = None, task: str | None = None) -> list[TaskResult]:
+        return [r for r in self.results
+                if r.host == host and (action is None or r.action == action) and (task is None or r.task == task)]
 
-    def last(self, host: str, action: str) -> TaskResult | None:
-        found = self.for_host(host, action)
+    def last(self, host: str, action: str, task: str | None = None) -> TaskResult | None:
+        found = self.for_host(host, action, task)
         return found[-1] if found else None
 
 

@@ -53,7 +53,7 @@ class SiteTransaction(Steps):
             backend = self.backend_factory(plan, creds, self.masker, self.progress)
             try:
                 with self.phase([report], "diff"):
-                    ops = backend.push(plan.devices, commit=False, revert_in=0, backup=False).pushed
+                    ops = backend.push(plan.devices, commit=False, revert_in=0).pushed
             finally:
                 backend.close()
         for d in plan.devices:
