@@ -37,12 +37,18 @@ def test_ospf_between_the_cores_is_full(lab: Lab) -> None:
 
 def test_ebgp_sessions_to_the_cores_are_established(lab: Lab) -> None:
     lab.wait_converged(timeout=60)
-    peers = lab.vtysh_json("moj-hq-r1", "show bgp summary json")["ipv4Unicast"]["peers"]
     hq = lab.inventory.devices["moj-hq-r1"]
     uplinks = {str(i.peer_address) for i in hq.interfaces if i.ebgp_peer_asn}
     assert len(uplinks) == 2
+    deadline = time.monotonic() + 30  # established first, the prefixes a moment later
+    while True:
+        peers = lab.vtysh_json("moj-hq-r1", "show bgp summary json")["ipv4Unicast"]["peers"]
+        received = {p: peers[p].get("pfxRcd", 0) for p in uplinks}
+        if all(received.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert {p: peers[p]["state"] for p in uplinks} == dict.fromkeys(uplinks, "Established")
-    assert all(peers[p]["pfxRcd"] > 0 for p in uplinks)
+    assert all(received.values()), received
 
 
 def test_the_running_config_is_the_rendered_one(lab: Lab) -> None:
