@@ -91,15 +91,30 @@ def down(inventory: InventoryOption = None, json: JsonOption = False) -> None:
     except NetkitError:
         if inventory is not None:
             raise
+    stopped = _stop_monitoring()
     result = lifecycle.lab_down(inv)
     if json:
-        print_json(result)
+        print_json({**result.model_dump(mode="json"), "monitoring_stopped": stopped})
         return
+    for what in stopped:
+        console.print(f"stopped {what}", highlight=False)
     if not result.namespaces and not result.paths:
         console.print("lab down: nothing to remove")
         return
     console.print(f"[green]lab down[/] in {result.seconds:.1f} s: {len(result.namespaces)} namespaces, "
                   f"{len(result.routes)} host routes, {len(result.paths)} paths removed", highlight=False)
+
+
+def _stop_monitoring() -> list[str]:
+    """The exporter and the Prometheus/Alertmanager stack watch the lab: `lab down` stops them too."""
+    from netkit.monitor import daemon, stack
+
+    stopped = []
+    outcome = daemon.stop(daemon.default_pidfile())
+    if outcome.stopped:
+        stopped.append(f"exporter (pid {outcome.pid})")
+    stopped.extend(stack.down())
+    return stopped
 
 
 def _status_table(st: LabStatus) -> None:

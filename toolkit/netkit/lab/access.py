@@ -11,6 +11,7 @@ import hashlib
 import os
 import pwd
 import secrets
+import shutil
 from pathlib import Path
 
 import yaml
@@ -91,7 +92,29 @@ def remove_user(username: str) -> None:
     except KeyError:
         return
     if entry.pw_gecos == USER_COMMENT:
+        _remove_files_of(entry.pw_uid)
         run(["userdel", "--force", username], check=False)
+
+
+# The routers' "disks" are the host's: what a lab session wrote there (e.g. napalm_frr's revert
+# state under /var/tmp) goes away with the lab, as it would with a wiped device.
+ROUTER_SCRATCH_DIRS = (Path("/var/tmp"), Path("/tmp"))
+
+
+def _remove_files_of(uid: int) -> None:
+    for top in ROUTER_SCRATCH_DIRS:
+        if not top.is_dir():
+            continue
+        for path in sorted(top.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            try:
+                if path.lstat().st_uid != uid:
+                    continue
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                continue
 
 
 LOGIN_SHELL = """#!/bin/bash
