@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -130,10 +131,18 @@ def _work(names: list[str]) -> list[_Checked]:
     return [check_device(renderer, rules, inventory.devices[n]) for n in names]
 
 
+def _fork_is_safe() -> bool:
+    """Forking while another thread may hold a lock (the import lock, logging's) can hang the child
+    forever; rich's refresh thread only ever holds the console's lock, which workers never take."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    return all(t is threading.main_thread() or type(t).__name__ == "_RefreshThread" for t in threading.enumerate())
+
+
 def _run(inventory: Inventory, names: list[str], templates: Path, rules: list[GoldenRule], jobs: int,
          progress: Progress | None) -> list[_Checked]:
     global _SHARED
-    if jobs <= 1 or len(names) < 200 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(names) < 200 or not _fork_is_safe():
         renderer = Renderer(inventory, templates)
         out = []
         for n in names:
