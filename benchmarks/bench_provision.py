@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -50,6 +51,20 @@ def _phases(report_phases: dict[str, float]) -> str:
     return "  ".join(f"{k} {v:.1f}s" for k, v in report_phases.items())
 
 
+def _task_times(runs: Path, since: float) -> str:
+    """Per Ansible task: how many hosts, mean and max duration (from ansible-runner's job events)."""
+    durations: dict[str, list[float]] = {}
+    for path in runs.glob("*/ansible/*/artifacts/*/job_events/*.json"):
+        if path.stat().st_mtime < since:
+            continue
+        event = json.loads(path.read_text())
+        data = event.get("event_data") or {}
+        if event.get("event") in ("runner_on_ok", "runner_on_failed") and data.get("duration") is not None:
+            durations.setdefault(str(data.get("task")), []).append(float(data["duration"]))
+    rows = [(task, ds) for task, ds in durations.items() if max(ds) >= 0.5]
+    return "  ".join(f"{task[:24]} n={len(ds)} mean {sum(ds) / len(ds):.1f}s max {max(ds):.1f}s" for task, ds in rows)
+
+
 def run(routers: int = 20) -> dict[str, float]:
     from netkit.inventory import load_inventory
     from netkit.lab.generate import write_lab_inventory
@@ -74,7 +89,7 @@ def run(routers: int = 20) -> dict[str, float]:
                 print(f"   lab of {routers} routers up (factory state) in {time.monotonic() - t0:.1f} s", flush=True)
                 opts = ProvisionOptions(confirm_timeout=300, check_wait=60)
                 for label in ("provision", "rerun"):
-                    t0 = time.monotonic()
+                    t0, wall0 = time.monotonic(), time.time()
                     reports = provision_many(inv, codes, production_env(), ansible_factory(inv), opts)
                     seconds = time.monotonic() - t0
                     results: dict[str, int] = {}
@@ -86,6 +101,7 @@ def run(routers: int = 20) -> dict[str, float]:
                     print(f"   {label}: {devices} routers in {len(reports)} sites, {seconds:.1f} s "
                           f"(target < {target:.0f} s, ratio {seconds / target:.2f}) results {results}", flush=True)
                     print(f"     phases: {_phases(reports[0].phase_seconds)}", flush=True)
+                    print(f"     tasks: {_task_times(work / 'state' / 'runs', wall0)}", flush=True)
                     bad = [f"{r.site}: {r.message}" for r in reports if r.result not in ("confirmed", "unchanged")]
                     for line in bad[:5]:
                         print(f"     FAILED {line}", flush=True)
