@@ -342,3 +342,23 @@ def test_a_failing_backup_store_rolls_back_from_the_backups_in_memory(world: Wor
     report = world.tx("moj-hq").provision(ProvisionOptions())
     assert report.result == "rolled-back" and "the backup store failed" in report.message
     assert world.routers["moj-hq-r1"] == "hostname factory\n"
+
+
+def test_cli_backup_all_log_and_rollback(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from netkit.cli import provision_cmd
+    from netkit.cli.app import app
+    from typer.testing import CliRunner
+
+    monkeypatch.setattr(provision_cmd, "ansible_factory", lambda inv: world.factory)
+    monkeypatch.setattr(provision_cmd, "production_env", lambda *a, **k: world.env)
+    runner = CliRunner()
+    inv = str(world.inv.path)
+    r = runner.invoke(app, ["backup", "--all", "-i", inv, "--json"])
+    assert r.exit_code == 0, r.output
+    assert sorted(x["site"] for x in json.loads(r.output)) == sorted(world.inv.sites)
+    assert runner.invoke(app, ["provision", "site", "moj-hq", "-i", inv, "--yes"]).exit_code == 0
+    r = runner.invoke(app, ["backup", "log", "moj-hq-r1", "-i", inv])
+    assert r.exit_code == 0 and "hostname factory" in r.output
+    r = runner.invoke(app, ["rollback", "site", "moj-hq", "-i", inv, "--yes", "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["result"] == "restored"
+    assert world.routers["moj-hq-r1"] == "hostname factory\n"
