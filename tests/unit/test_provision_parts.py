@@ -146,3 +146,24 @@ def test_secrets_broker_serves_each_device_and_leaves_nothing() -> None:
     assert ask("r2") is None
     broker.close()
     assert not broker.dir.exists()
+
+
+def test_secrets_broker_sweeps_what_killed_runs_left(tmp_path: Path) -> None:
+    import socket
+
+    from netkit.provision.secrets_broker import sweep_stale
+
+    dead = tmp_path / "netkit-secrets-dead"
+    dead.mkdir()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.bind(str(dead / "s"))  # bound, never listening: like the socket of a killed netkit
+    live = tmp_path / "netkit-secrets-live"
+    live.mkdir()
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(live / "s"))
+    server.listen()
+    try:
+        assert sweep_stale(tmp_path) == [dead]
+        assert live.exists() and not dead.exists()
+    finally:
+        server.close()

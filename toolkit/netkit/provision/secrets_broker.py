@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import socketserver
 import tempfile
 import threading
@@ -33,9 +34,31 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
 
+PREFIX = "netkit-secrets-"
+
+
+def sweep_stale(tmp: Path | None = None) -> list[Path]:
+    """Remove what brokers of killed runs left (a dead socket in an empty directory: never a secret)."""
+    removed = []
+    for d in Path(tmp or tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        sock = d / "s"
+        if not d.is_dir() or d.stat().st_uid != os.geteuid():
+            continue
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(1)
+                s.connect(str(sock))
+            continue  # a live run's broker
+        except OSError:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
 class SecretsBroker:
     def __init__(self, credentials: dict[str, Credentials]) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="netkit-secrets-"))  # short path: sun_path holds 108 bytes
+        sweep_stale()
+        self.dir = Path(tempfile.mkdtemp(prefix=PREFIX))  # short path: sun_path holds 108 bytes
         self.path = self.dir / "s"
         old = os.umask(0o177)
         try:
