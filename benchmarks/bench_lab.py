@@ -12,36 +12,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
+
+from benchmarks.labenv import isolated_lab
 
 UP_TARGET_S = 30.0
 DOWN_TARGET_S = 10.0
-LOCK_FILE = Path("/run/netkit-lab-tests.lock")
 PREFIX = "nkl-"
-
-
-@contextlib.contextmanager
-def _isolated(prefix: str, state: Path) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in ("NETKIT_LAB_PREFIX", "NETKIT_STATE_DIR")}
-    os.environ["NETKIT_LAB_PREFIX"], os.environ["NETKIT_STATE_DIR"] = prefix, str(state)
-    LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
-    with open(LOCK_FILE, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
 
 
 def _memory_kib(namespaces: list[str]) -> tuple[int, int]:
@@ -72,7 +53,7 @@ def run(routers: int) -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="netkit-bench-lab-"))
     try:
-        with _isolated(PREFIX, work / "state"):
+        with isolated_lab(PREFIX, work / "state"):
             inventory = load_inventory(write_lab_inventory(work / "inventory", routers).parent)
             plan = plan_lab(inventory)
             try:

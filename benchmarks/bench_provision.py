@@ -13,38 +13,18 @@ machine-wide lock and uses its own namespace prefix and state directory.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
+
+from benchmarks.labenv import isolated_lab
 
 PROVISION_TARGET_S = 60.0
 RERUN_TARGET_S = 20.0
-LOCK_FILE = Path("/run/netkit-lab-tests.lock")
 PREFIX = "nkp-"
-
-
-@contextlib.contextmanager
-def _isolated(prefix: str, state: Path) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in ("NETKIT_LAB_PREFIX", "NETKIT_STATE_DIR")}
-    os.environ["NETKIT_LAB_PREFIX"], os.environ["NETKIT_STATE_DIR"] = prefix, str(state)
-    LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
-    with open(LOCK_FILE, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
 
 
 def _phases(report_phases: dict[str, float]) -> str:
@@ -80,7 +60,7 @@ def run(routers: int = 20) -> dict[str, float]:
     figures: dict[str, float] = {}
     try:
         inv_dir = write_lab_inventory(work / "inventory", routers, service_host=True)
-        with _isolated(PREFIX, work / "state"):
+        with isolated_lab(PREFIX, work / "state"):
             inv = load_inventory(inv_dir.parent if inv_dir.is_file() else inv_dir)
             codes = sorted(inv.sites, key=lambda c: (inv.sites[c].kind != "datacenter", c))
             try:

@@ -12,22 +12,12 @@ from netkit.config.compliance import backup_file, compare, from_backups
 from netkit.config.models import RenderedConfig
 from netkit.config.render import render_device
 from netkit.errors import InputError
-from netkit.inventory import DEFAULT_INVENTORY, Inventory, load_inventory
+from netkit.inventory import DEFAULT_INVENTORY, Inventory
 from typer.testing import CliRunner
 
 DATA = Path(__file__).parent / "data" / "config" / "frr"
 EXAMPLES = DEFAULT_INVENTORY.parent / "examples"
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def lab() -> Inventory:
-    return load_inventory(DEFAULT_INVENTORY)
-
-
-@pytest.fixture(scope="module")
-def examples() -> Inventory:
-    return load_inventory(EXAMPLES)
 
 
 def features(result: object) -> dict[str, tuple[list[str], list[str]]]:

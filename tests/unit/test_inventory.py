@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from netkit.errors import InventoryError
-from netkit.inventory import DEFAULT_INVENTORY, load_inventory
+from netkit.inventory import load_inventory
 from netkit.inventory.addressing import access_switch_address, loopback, p2p_ends, p2p_prefix, site_addressing
 from netkit.inventory.ansible_source import read_ansible_inventory
 from netkit.inventory.credentials import resolve_set
@@ -21,11 +21,6 @@ from netkit.inventory.models import Inventory, VlanPlan
 
 MINIMAL = Path(__file__).parent / "data" / "inventories" / "minimal"
 ANSIBLE_VAULT = Path(sys.executable).parent / "ansible-vault"
-
-
-@pytest.fixture(scope="module")
-def lab() -> Inventory:
-    return load_inventory(DEFAULT_INVENTORY)
 
 
 @pytest.fixture

@@ -23,16 +23,6 @@ TEMPLATES = DEFAULT_INVENTORY.parents[1] / "templates"
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def lab() -> Inventory:
-    return load_inventory(DEFAULT_INVENTORY)
-
-
-@pytest.fixture(scope="module")
-def examples() -> Inventory:
-    return load_inventory(EXAMPLES)
-
-
 def _section(text: str, header: str) -> list[str]:
     """The indented lines under `header` (up to the next top-level line)."""
     lines = text.splitlines()

@@ -13,23 +13,13 @@ from netkit.config import frr_syntax
 from netkit.config.junit import junit_xml
 from netkit.config.models import Finding
 from netkit.config.validate import ValidationReport, inventory_findings, validate
-from netkit.inventory import DEFAULT_INVENTORY, Inventory, load_inventory
+from netkit.inventory import DEFAULT_INVENTORY, Inventory
 from typer.testing import CliRunner
 
 EXAMPLES = DEFAULT_INVENTORY.parent / "examples"
 TEMPLATES = DEFAULT_INVENTORY.parents[1] / "templates"
 needs_vtysh = pytest.mark.skipif(frr_syntax.vtysh_path() is None, reason="FRR (vtysh) is not installed")
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def lab() -> Inventory:
-    return load_inventory(DEFAULT_INVENTORY)
-
-
-@pytest.fixture(scope="module")
-def examples() -> Inventory:
-    return load_inventory(EXAMPLES)
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+"""The isolation the lab benchmarks share: their own namespace prefix and state directory, and the lab
+tests' machine-wide lock so a benchmark never collides with a test session."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+LOCK_FILE = Path("/run/netkit-lab-tests.lock")
+
+
+@contextlib.contextmanager
+def isolated_lab(prefix: str, state: Path) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in ("NETKIT_LAB_PREFIX", "NETKIT_STATE_DIR")}
+    os.environ["NETKIT_LAB_PREFIX"], os.environ["NETKIT_STATE_DIR"] = prefix, str(state)
+    LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with open(LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
