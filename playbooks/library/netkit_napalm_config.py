@@ -47,7 +47,15 @@ verified: {description: state=restored, the device's running config now equals t
 import contextlib
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.netkit_napalm import COMMON_ARGS, backup, close_quietly, fail, open_driver, read_config
+from ansible.module_utils.netkit_napalm import (
+    COMMON_ARGS,
+    backup,
+    close_quietly,
+    fail,
+    open_driver,
+    read_config,
+    refuse_if_pending,
+)
 
 
 def _load(dev, module, config):
@@ -109,11 +117,7 @@ def main():
     result = dict(changed=False, committed=False, config_diff="", state=state)
     try:
         result["pending_before"] = bool(dev.has_pending_commit())
-        if module.params["refuse_pending"] and result["pending_before"]:
-            close_quietly(dev)
-            module.fail_json(msg=f"{module.params['device']}: a commit is waiting for confirmation (an earlier run did "
-                                 "not finish): wait for its revert timer, or roll it back, before provisioning",
-                             pending_commit=True)
+        refuse_if_pending(module, dev, result["pending_before"])
         if module.params["backup_to"]:
             result.update(backup(dev, module.params["backup_to"]))
         if state == "diff":

@@ -33,7 +33,7 @@ backup_sha256: {description: checksum of the backup file, type: str}
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.netkit_napalm import COMMON_ARGS, backup, close_quietly, fail, open_driver
+from ansible.module_utils.netkit_napalm import COMMON_ARGS, backup, close_quietly, fail, open_driver, refuse_if_pending
 
 
 def main():
@@ -45,11 +45,8 @@ def main():
     dev = open_driver(module)
     result = dict(changed=False, facts={})
     try:
-        if module.params["refuse_pending"] and getattr(dev, "has_pending_commit", None) and dev.has_pending_commit():
-            close_quietly(dev)
-            module.fail_json(msg=f"{module.params['device']}: a commit is waiting for confirmation (an earlier run did "
-                                 "not finish): wait for its revert timer, or roll it back, before provisioning",
-                             pending_commit=True)
+        if module.params["refuse_pending"]:
+            refuse_if_pending(module, dev, bool(getattr(dev, "has_pending_commit", None) and dev.has_pending_commit()))
         if module.params["backup_to"]:
             result.update(backup(dev, module.params["backup_to"]))
         for name in module.params["getters"]:

@@ -167,6 +167,16 @@ def fail(module, dev, what, exc, **extra):
                      error_type=type(exc).__name__, exception=traceback.format_exc(), **extra)
 
 
+def refuse_if_pending(module, dev, pending):
+    """Fail when an earlier run left a commit waiting for confirmation (`refuse_pending: true`):
+    its running config is neither a state to back up nor a base for a new commit."""
+    if module.params["refuse_pending"] and pending:
+        close_quietly(dev)
+        module.fail_json(msg=f"{module.params['device']}: a commit is waiting for confirmation (an earlier run did "
+                             "not finish): wait for its revert timer, or roll it back, before provisioning",
+                         pending_commit=True)
+
+
 def read_config(module):
     p = module.params
     if p.get("config") is not None:
