@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from netkit.config.render import render_device
 from netkit.errors import InputError, NetkitError
 from netkit.inventory.models import Inventory
 from netkit.lab import access, daemons, impair, network
@@ -58,10 +59,6 @@ def _quiet(_: str) -> None:
 
 def provisioned_configs(inventory: Inventory, plan: LabPlan) -> dict[str, str]:
     """Each router's intended frr.conf from the config layer (the same text provisioning pushes)."""
-    try:
-        from netkit.config.render import render_device
-    except ImportError as e:
-        raise NetkitError(f"--provisioned needs the config layer's netkit.config.render.render_device ({e})") from e
     configs = {}
     for name, device in plan.devices.items():
         if device.kind == "router":
