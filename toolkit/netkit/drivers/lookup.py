@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
-
-import napalm
-import paramiko
-from napalm.base import NetworkDriver
-from napalm.base.exceptions import ConnectAuthError, ModuleImportError, NapalmException
+from typing import TYPE_CHECKING, Any
 
 from netkit.errors import DeviceError, EnvironmentProblem, InputError
 from netkit.inventory.credentials import Credentials
 from netkit.inventory.models import Device, Inventory, Platform
+
+if TYPE_CHECKING:
+    from napalm.base import NetworkDriver
+
+# napalm and paramiko are imported where a device is opened, not here: importing napalm costs ~0.4 s,
+# which every netkit command (through provision -> plan -> DRIVERS) would otherwise pay at start-up.
 
 # platform -> (NAPALM driver name, the pip package that provides it)
 DRIVERS: dict[Platform, tuple[str, str]] = {
@@ -29,8 +30,13 @@ DRIVERS: dict[Platform, tuple[str, str]] = {
     Platform.ROUTEROS: ("ros", "napalm-ros"),
 }
 DEFAULT_TIMEOUT = 30
-# What SSH/TCP failures look like below NAPALM (netmiko's exceptions are paramiko's SSHException).
-CONNECTION_ERRORS = (OSError, EOFError, paramiko.SSHException)
+
+
+def connection_errors() -> tuple[type[BaseException], ...]:
+    """What SSH/TCP failures look like below NAPALM (netmiko's exceptions are paramiko's SSHException)."""
+    import paramiko
+
+    return (OSError, EOFError, paramiko.SSHException)
 
 
 def driver_for(platform: Platform | str) -> str:
@@ -45,6 +51,9 @@ def driver_for(platform: Platform | str) -> str:
 
 
 def driver_class(platform: Platform | str) -> type[Any]:
+    import napalm
+    from napalm.base.exceptions import ModuleImportError
+
     name = driver_for(platform)
     try:
         return napalm.get_network_driver(name)  # type: ignore[no-any-return]
@@ -74,6 +83,9 @@ def open_device(
     `driver` overrides the class looked up for the platform (tests pass a fake)."""
     if device.name not in inventory.devices:
         raise InputError(f"{inventory.path}: no device {device.name!r} in the inventory")
+    import paramiko
+    from napalm.base.exceptions import ConnectAuthError, NapalmException
+
     cls = driver or driver_class(device.platform)
     address = str(device.mgmt_address)
     args = {**_optional_args(device.platform, timeout), **(optional_args or {})}
@@ -87,7 +99,7 @@ def open_device(
     except NapalmException as e:
         raise DeviceError(device.name, f"cannot open a {driver_for(device.platform)} session to {address}: "
                                        f"{e}") from e
-    except CONNECTION_ERRORS as e:
+    except connection_errors() as e:
         raise DeviceError(device.name, f"cannot reach {address}: {type(e).__name__}: {e}") from e
     return dev
 
@@ -95,11 +107,13 @@ def open_device(
 @contextlib.contextmanager
 def device_errors(device: str) -> Iterator[None]:
     """Translate what a NAPALM call raises into DeviceError for `device`."""
+    from napalm.base.exceptions import NapalmException
+
     try:
         yield
     except NapalmException as e:
         raise DeviceError(device, f"{type(e).__name__}: {e}") from e
-    except CONNECTION_ERRORS as e:
+    except connection_errors() as e:
         raise DeviceError(device, f"connection lost: {type(e).__name__}: {e}") from e
 
 
