@@ -353,8 +353,5 @@ class Inventory(Strict):
     def site_links(self, code: str) -> list[Link]:
         return [self.links[n] for n in self.sites[code].links]
 
-    def device_links(self, name: str) -> list[Link]:
-        return [lk for lk in self.links.values() if name in lk.devices]
-
 
 SiteSpec.model_rebuild()
