@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from netkit import procs
 from netkit.cli.app import app
 from netkit.inventory.generate import NationalShape, write_national_inventory
 from netkit.lab import system
@@ -38,9 +39,9 @@ def test_process_helpers_know_a_live_process_from_a_dead_one() -> None:
     import os
 
     me = os.getpid()
-    assert system.process_alive(me) and system.process_alive(me, system.process_start_time(me))
-    assert not system.process_alive(me, (system.process_start_time(me) or 0) + 1)  # a reused PID
-    assert not system.process_alive(2**22 + 12345)
+    assert procs.process_alive(me) and procs.process_alive(me, procs.process_start_time(me))
+    assert not procs.process_alive(me, (procs.process_start_time(me) or 0) + 1)  # a reused PID
+    assert not procs.process_alive(2**22 + 12345)
 
 
 runner = CliRunner()

@@ -16,7 +16,8 @@ from netkit.errors import DeviceError
 from netkit.lab.access import LabCredentials
 from netkit.lab.plan import DevicePlan, LabPlan
 from netkit.lab.state import ProcessRecord, StateStore
-from netkit.lab.system import process_alive, process_start_time, run, wait_for
+from netkit.lab.system import run, wait_for
+from netkit.procs import process_alive, process_start_time
 
 FRR_DAEMONS = ("zebra", "bgpd", "ospfd", "staticd")
 FRR_ETC = Path("/etc/frr")

@@ -15,7 +15,8 @@ from netkit.errors import InputError, NetkitError
 from netkit.inventory.models import Impairment
 from netkit.lab.plan import LabPlan, LinkPlan
 from netkit.lab.state import ImpairmentRecord, ProcessRecord, StateStore
-from netkit.lab.system import kill_all, process_alive, process_start_time, run, spawn_in_netns, wait_for
+from netkit.lab.system import kill_all, run, spawn_in_netns, wait_for
+from netkit.procs import process_alive, process_start_time
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s)?\s*$", re.IGNORECASE)
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*$")

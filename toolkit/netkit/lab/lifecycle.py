@@ -22,8 +22,9 @@ from netkit.lab import access, daemons, impair, network
 from netkit.lab.plan import LabPlan, lab_prefix, plan_lab
 from netkit.lab.state import LabState, StateStore, lab_lock
 from netkit.lab.status import health_problems
-from netkit.lab.system import empty_namespaces, kill_all, netns_exists, process_alive, require_environment
+from netkit.lab.system import empty_namespaces, kill_all, netns_exists, require_environment
 from netkit.paths import lab_credentials_file, lab_dir
+from netkit.procs import process_alive
 
 Progress = Callable[[str], None]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from netkit.errors import NetkitError
 from netkit.lab import daemons
 from netkit.lab.plan import DevicePlan, LabPlan
-from netkit.lab.system import in_netns, netns_exists, process_alive
+from netkit.lab.system import in_netns, netns_exists
+from netkit.procs import process_alive
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

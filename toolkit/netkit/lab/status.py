@@ -11,7 +11,8 @@ from netkit.inventory.models import Impairment
 from netkit.lab import daemons, network
 from netkit.lab.plan import LabPlan
 from netkit.lab.state import StateStore
-from netkit.lab.system import netns_exists, process_alive
+from netkit.lab.system import netns_exists
+from netkit.procs import process_alive
 
 
 class DeviceStatus(BaseModel):

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from netkit.errors import EnvironmentProblem, NetkitError
+from netkit.procs import process_alive
 
 NETNS_DIR = Path("/run/netns")
 
@@ -132,24 +133,6 @@ def pids_in_netns(namespaces: Iterable[str]) -> dict[str, list[int]]:
         if ino in inodes:
             found[inodes[ino]].append(int(entry.name))
     return found
-
-
-def process_start_time(pid: int) -> int | None:
-    """Clock ticks after boot at which `pid` started: tells a process from a later one reusing its PID."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[19]) if len(fields) > 19 else None
-
-
-def process_alive(pid: int, start_time: int | None = None) -> bool:
-    started = process_start_time(pid)
-    if started is None:
-        return False
-    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    return state != "Z" and (start_time is None or start_time == started)
 
 
 def in_netns(pid: int, ns: str) -> bool:

@@ -35,6 +35,7 @@ from netkit.monitor.rules_config import (
 from netkit.monitor.rules_links import Links
 from netkit.monitor.rules_windows import PRODUCTION, WindowSet
 from netkit.paths import state_dir
+from netkit.procs import process_alive
 
 PROMETHEUS = "prometheus"
 ALERTMANAGER = "alertmanager"
@@ -206,11 +207,7 @@ def _stop_one(directory: Path, name: str, timeout: float = 10.0,
 def _alive(pid: int) -> bool:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reap it if it is our own child (tests start it in-process)
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    return process_alive(pid)
 
 
 def down(directory: Path | None = None) -> list[str]:

@@ -1,0 +1,28 @@
+"""What /proc says about a process: shared by the lab (its daemons) and the monitoring stack (its pidfiles)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (which may itself hold spaces and parentheses)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()
+
+
+def process_start_time(pid: int) -> int | None:
+    """Clock ticks after boot at which `pid` started: tells a process from a later one reusing its PID."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields is not None and len(fields) > 19 else None
+
+
+def process_alive(pid: int, start_time: int | None = None) -> bool:
+    """`pid` runs and is not a zombie; with `start_time`, it is also the very process that was recorded."""
+    fields = _stat_fields(pid)  # one read: the process may exit between two
+    if fields is None or fields[0] == "Z":
+        return False
+    return start_time is None or (len(fields) > 19 and int(fields[19]) == start_time)
