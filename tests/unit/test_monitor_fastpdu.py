@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 from netkit.monitor import snmp_fastpdu
 from netkit.monitor.snmp_fastpdu import FastV2cMessage, RawVarBindList, decode_varbinds
 from pyasn1.codec.ber import decoder, encoder
+from pyasn1.type import univ
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.proto.api import v2c
@@ -76,3 +79,61 @@ def test_install_swaps_only_our_engines_specs() -> None:
     other = SnmpEngine()  # a second engine keeps pysnmp's own specs
     assert not any(type(m._snmpMsgSpec).__name__.startswith("Fast")
                    for m in other.message_processing_subsystems.values())
+
+
+def _oids(count: int) -> list[tuple[int, ...]]:
+    rnd = random.Random(7)
+    arcs = [0, 1, 5, 39, 127, 128, 255, 16383, 16384, 2**31 - 1, 2**32 + 5]
+    out: list[tuple[int, ...]] = [(1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, i) for i in (1, 127, 128, 201, 100_000)]
+    out += [(2, 999, 3), (2, 47), (2, 48, 1), (0, 39), (1, 0, 8802, 1, 1, 2)]
+    for _ in range(count):
+        first = rnd.choice((0, 1, 2))
+        second = rnd.choice(arcs) if first == 2 else rnd.randrange(40)
+        out.append((first, second, *(rnd.choice(arcs) for _ in range(rnd.randrange(0, 12)))))
+    return out
+
+
+def test_oids_round_trip_like_pyasn1() -> None:
+    for name in _oids(500):
+        ours = snmp_fastpdu.encode_oid(name)
+        theirs = encoder.encode(univ.ObjectIdentifier(name))
+        assert theirs[2:] == ours, name  # pyasn1 adds the tag and a one-byte length
+        assert snmp_fastpdu._oid(ours, 0, len(ours)) == name
+
+
+def _message(pdu: object) -> bytes:
+    msg = v2c.Message()
+    v2c.apiMessage.set_defaults(msg)
+    v2c.apiMessage.set_community(msg, "public")
+    msg.setComponentByPosition(2)
+    msg.getComponentByPosition(2).setComponentByType(pdu.tagSet, pdu, verifyConstraints=False,  # type: ignore[attr-defined]
+                                                     matchTags=False, matchConstraints=False)
+    return encoder.encode(msg)
+
+
+def test_requests_encode_byte_for_byte_like_pysnmp() -> None:
+    names = [n for n in _oids(20) if n[0] == 1][:12]
+    for fast_type, plain_type, api, second, third in (
+            (snmp_fastpdu.FastGetBulkRequestPDU, v2c.GetBulkRequestPDU, v2c.apiBulkPDU, 0, 25),
+            (snmp_fastpdu.FastGetRequestPDU, v2c.GetRequestPDU, v2c.apiPDU, 0, 0)):
+        plain = plain_type()
+        api.set_defaults(plain)
+        if plain_type is v2c.GetBulkRequestPDU:
+            api.set_max_repetitions(plain, third)
+        api.set_varbinds(plain, [(n, univ.Null("")) for n in names])
+        api.set_request_id(plain, 77)
+        fast = snmp_fastpdu._raw_pdu(fast_type(), second, third, names)
+        fast.setComponentByPosition(0, 77)
+        assert _message(fast) == _message(plain)
+
+
+def test_engine_discovery_can_reset_a_fast_request() -> None:
+    """pysnmp's USM clones the first request and empties its varbinds to discover an SNMPv3 engine."""
+    pdu = snmp_fastpdu._raw_pdu(snmp_fastpdu.FastGetRequestPDU(), 0, 0, [(1, 3, 6, 1, 2, 1, 1, 3, 0)])
+    empty = pdu.clone()
+    v2c.apiPDU.set_defaults(empty)
+    v2c.apiPDU.set_request_id(empty, 5)
+    plain = v2c.GetRequestPDU()
+    v2c.apiPDU.set_defaults(plain)
+    v2c.apiPDU.set_request_id(plain, 5)
+    assert _message(empty) == _message(plain)

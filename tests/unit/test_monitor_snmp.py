@@ -140,3 +140,36 @@ def test_forget_engine_id_drops_only_that_agent() -> None:
     queue[300] = [a, b]
     forget_engine_id(engine, "198.18.1.1", 161)
     assert list(cache) == [b] and queue[300] == [b]
+
+
+def test_the_shared_socket_gets_a_large_receive_buffer() -> None:
+    """Dozens of 100-value answers arriving together must not overflow the one socket of an engine."""
+    import socket
+    from pathlib import Path
+
+    from netkit.inventory.credentials import Credentials
+    from netkit.monitor.snmp_client import RECEIVE_BUFFER, AgentAddress, EnginePool, PysnmpTransport, auth_data
+    from pydantic import SecretStr
+    from pysnmp.carrier.asyncio.dgram import udp
+
+    async def buffer_size() -> int:
+        pool = EnginePool()
+        engine = pool.engine("test")
+        creds = Credentials(username="x", password=SecretStr("x"), snmp_user="netkit",
+                            snmp_community=SecretStr("public"))
+        transport = PysnmpTransport(engine, auth_data(creds, True), AgentAddress("127.0.0.1", 9), "r1")
+        await transport._target()  # opens the engine's UDP socket; nothing is sent
+        try:
+            for _ in range(100):
+                protocol = engine.transport_dispatcher.get_transport(udp.DOMAIN_NAME)
+                if protocol.transport is not None:
+                    sock = protocol.transport.get_extra_info("socket")
+                    return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+                await asyncio.sleep(0.01)
+            raise AssertionError("the engine's UDP socket was never opened")
+        finally:
+            pool.close()
+
+    rmem_max = int(Path("/proc/sys/net/core/rmem_max").read_text())
+    # Linux reports twice the size asked for (its bookkeeping overhead); the default is rmem_default.
+    assert asyncio.run(buffer_size()) // 2 >= min(RECEIVE_BUFFER, rmem_max)

@@ -10,12 +10,15 @@ user name but different keys need two engines). pysnmp's errors become `SnmpErro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pyasn1.type import univ  # type: ignore[import-untyped]
+from pysnmp.carrier.asyncio.dgram import udp
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
@@ -26,7 +29,6 @@ from pysnmp.hlapi.v3arch.asyncio import (
 )
 from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 from pysnmp.proto import errind
-from pysnmp.proto.rfc1902 import ObjectName
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
 from netkit.errors import NetkitError
@@ -151,7 +153,26 @@ def forget_engine_id(engine: SnmpEngine, host: str, port: int) -> None:
 
 _GET = snmp_fastpdu.GetGenerator()
 _BULK = snmp_fastpdu.BulkGenerator()
-_NULL = univ.Null("")
+RECEIVE_BUFFER = 4 << 20  # bytes asked for; the kernel caps it at net.core.rmem_max
+
+
+class _BufferedUdp(udp.UdpAsyncioTransport):  # type: ignore[misc]
+    """pysnmp's UDP transport with a large receive buffer.
+
+    One engine (one socket) serves every device of a process. When dozens of GETBULK answers of ~3 kB
+    arrive together, the default buffer (net.core.rmem_default, 208 kB, counted in kernel memory per
+    packet) overflows and the kernel drops answers, each then costing a full timeout and a retry."""
+
+    def connection_made(self, transport: asyncio.DatagramTransport) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        super().connection_made(transport)
+
+
+class _Target(UdpTransportTarget):  # type: ignore[misc]
+    PROTO_TRANSPORT = _BufferedUdp
 
 
 class PysnmpTransport:
@@ -167,7 +188,7 @@ class PysnmpTransport:
 
     async def _target(self) -> str:
         if self._addr is None:
-            target = await UdpTransportTarget.create((self.agent.host, self.agent.port), timeout=self.agent.timeout,
+            target = await _Target.create((self.agent.host, self.agent.port), timeout=self.agent.timeout,
                                                      retries=self.agent.retries)
             self._addr, _ = LCD.configure(self.engine, self.auth, target, b"")
         return self._addr
@@ -204,10 +225,10 @@ class PysnmpTransport:
         return list(varbinds)  # already (oid tuple, value) pairs: see snmp_fastpdu
 
     async def get(self, oids: Sequence[Oid]) -> list[VarBind]:
-        return await self._request(_GET, [(ObjectName(o), _NULL) for o in oids])
+        return await self._request(_GET, list(oids))
 
     async def bulk(self, oids: Sequence[Oid], max_repetitions: int) -> list[VarBind]:
-        return await self._request(_BULK, 0, max_repetitions, [(ObjectName(o), _NULL) for o in oids])
+        return await self._request(_BULK, 0, max_repetitions, list(oids))
 
 
 async def walk_columns(transport: SnmpTransport, columns: Sequence[Oid], max_varbinds: int = 100,
