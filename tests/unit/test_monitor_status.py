@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time as clock
 from datetime import UTC, datetime, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 from netkit.inventory.models import MaintenanceWindow
 from netkit.monitor.maintenance import window_open
-from netkit.monitor.probes import http_probe, tcp_probe
+from netkit.monitor.probes import IcmpSettings, http_probe, icmp_probe, tcp_probe
 from netkit.monitor.safety import may_send
 from netkit.monitor.status import samples_from_text, site_statuses
 
@@ -64,7 +64,9 @@ def test_lab_addresses_need_a_specific_route(tmp_path: Path) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        code = 200 if self.path == "/health" else 503
+        if self.path == "/slow":
+            clock.sleep(0.05)  # answers while the test holds the client's event loop
+        code = 200 if self.path in ("/health", "/slow") else 503
         self.send_response(code)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -80,9 +82,8 @@ def test_tcp_and_http_probes_on_loopback() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     async def run() -> tuple[Any, ...]:
-        async with httpx.AsyncClient(trust_env=False) as client:
-            return (await tcp_probe("127.0.0.1", port), await http_probe(f"http://127.0.0.1:{port}/health", client),
-                    await http_probe(f"http://127.0.0.1:{port}/broken", client))
+        return (await tcp_probe("127.0.0.1", port), await http_probe(f"http://127.0.0.1:{port}/health"),
+                await http_probe(f"http://127.0.0.1:{port}/broken"))
     try:
         tcp, ok, broken = asyncio.run(run())
     finally:
@@ -93,6 +94,39 @@ def test_tcp_and_http_probes_on_loopback() -> None:
     assert not broken.success and broken.http_status == 503 and broken.loss_ratio == 1.0
     closed = asyncio.run(tcp_probe("127.0.0.1", port, timeout=1))
     assert not closed.success and closed.error
+
+
+def test_a_busy_event_loop_does_not_count_as_network_time() -> None:
+    """The exporter's loop also decodes SNMP answers; replies that wait for it must not look slow.
+    Here the loop is held for 0.3 s after each probe has sent and before its answer is read (at once for
+    ICMP, whose requests are out before it first yields; after 10 ms for TCP, whose connect starts after a
+    few steps of the loop; during the 50 ms the HTTP server takes to answer)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    async def blocked(probe: Any, after: float) -> Any:
+        async def hog() -> None:
+            if after:
+                await asyncio.sleep(after)
+            clock.sleep(0.3)
+        hogging = asyncio.ensure_future(hog())
+        result = await probe
+        await hogging
+        return result
+
+    async def run() -> tuple[Any, ...]:
+        return (await blocked(tcp_probe("127.0.0.1", port), 0.01),
+                await blocked(http_probe(f"http://127.0.0.1:{port}/slow"), 0.01),
+                (await blocked(icmp_probe(["127.0.0.1"], IcmpSettings(count=1)), 0))[0])
+    try:
+        tcp, http, icmp = asyncio.run(run())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert tcp.success and tcp.rtts[0] < 0.1, tcp
+    assert http.success and 0.05 <= http.rtts[0] < 0.2, http
+    assert icmp.received == 1 and icmp.rtts[0] < 0.1, icmp
 
 
 def _self_signed(tmp_path: Path, days: int) -> tuple[Path, Path, float]:
@@ -129,8 +163,7 @@ def test_https_probe_reads_the_certificate_expiry(tmp_path: Path) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     async def run() -> Any:
-        async with httpx.AsyncClient(verify=False, trust_env=False) as client:
-            return await http_probe(f"https://127.0.0.1:{port}/health", client)
+        return await http_probe(f"https://127.0.0.1:{port}/health")
     try:
         result = asyncio.run(run())
     finally:

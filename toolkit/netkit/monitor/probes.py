@@ -3,6 +3,11 @@
 ICMP uses one icmplib socket for every target of a cycle: echo requests go out in rounds (one per
 target per round), replies are matched by (identifier, sequence), so 1,000 targets cost one socket and
 one reader instead of 1,000 sockets that would each see every reply.
+
+What is timed is the network, not the exporter: the event loop that runs the probes also decodes SNMP
+answers and starts engines, and a reply that waits for the loop must not look like a slow link. An echo
+reply's RTT ends at the kernel's receive timestamp (SO_TIMESTAMPNS), a TCP connect's RTT is the kernel's
+own measurement of the handshake (TCP_INFO), and an HTTP request runs in a thread of its own.
 """
 
 from __future__ import annotations
@@ -35,21 +40,53 @@ class IcmpSettings:
     privileged: bool | None = None  # None: raw socket when root, else an unprivileged ICMP datagram socket
 
 
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; the control message has the same number
+_TIMESPEC = struct.Struct("@qq")
+_ANCILLARY = socket.CMSG_SPACE(_TIMESPEC.size)
+TCP_INFO_RTT = struct.Struct("@I")  # struct tcp_info: tcpi_rtt (microseconds) at byte 68
+TCP_INFO_RTT_OFFSET = 68
+
+
+def kernel_receive_time(ancdata: list[tuple[int, int, bytes]]) -> float | None:
+    """The SO_TIMESTAMPNS time (unix seconds) in a recvmsg's control messages, if there is one."""
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
+            sec, nsec = _TIMESPEC.unpack_from(data)
+            return float(sec + nsec / 1e9)
+    return None
+
+
+_STAMPING: list[socket.socket] = []
+
+
+async def _receive_timestamps_on() -> None:
+    """The kernel stamps arriving packets only while a socket asks for it, and switches stamping on a
+    moment after the first one does (packets in between get the time they are read). One socket kept
+    open for the life of the process keeps it on."""
+    if _STAMPING:
+        return
+    keeper = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # never bound, never sends
+    with contextlib.suppress(OSError):
+        keeper.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    _STAMPING.append(keeper)
+    await asyncio.sleep(0.05)
+
+
 class _Replies:
-    """Reads every echo reply off the socket and files it under (identifier, sequence)."""
+    """Reads every echo reply off the socket and files it under (identifier, sequence) with the time the
+    kernel received it (unix seconds, as icmplib stamps its requests)."""
 
     def __init__(self, sock: ICMPv4Socket, privileged: bool) -> None:
         self.sock = sock
         self.privileged = privileged
-        self.arrived: dict[int, float] = {}  # sequence -> monotonic arrival
+        self.arrived: dict[int, float] = {}  # sequence -> unix time of arrival
         self.ident = 0
 
     def drain(self) -> None:
         raw = self.sock.sock
-        now = time.monotonic()
         while True:
             try:
-                packet = raw.recv(2048)
+                packet, ancdata, _flags, _addr = raw.recvmsg(2048, _ANCILLARY)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
@@ -60,7 +97,8 @@ class _Replies:
             kind, _code, _sum, ident, seq = struct.unpack_from("!BBHHH", packet, offset)
             if kind != 0 or (self.privileged and ident != self.ident):
                 continue
-            self.arrived.setdefault(seq, now)
+            arrived = kernel_receive_time(ancdata)
+            self.arrived.setdefault(seq, time.time() if arrived is None else arrived)
 
 
 async def icmp_probe(hosts: Sequence[str], settings: IcmpSettings | None = None) -> list[ProbeResult]:
@@ -71,6 +109,7 @@ async def icmp_probe(hosts: Sequence[str], settings: IcmpSettings | None = None)
     if len(hosts) * s.count > 65535:
         raise ValueError("too many ICMP probes for one cycle (65535 sequence numbers)")
     privileged = os.geteuid() == 0 if s.privileged is None else s.privileged
+    await _receive_timestamps_on()
     try:
         sock = ICMPv4Socket(privileged=privileged)
     except (ICMPLibError, OSError) as e:
@@ -81,6 +120,8 @@ async def icmp_probe(hosts: Sequence[str], settings: IcmpSettings | None = None)
     sent_at: dict[int, float] = {}
     errors: dict[int, str] = {}
     payload = bytes(s.payload_size)
+    with contextlib.suppress(OSError):
+        sock.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     with contextlib.suppress(OSError):
         sock.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
         if privileged:
@@ -95,8 +136,8 @@ async def icmp_probe(hosts: Sequence[str], settings: IcmpSettings | None = None)
                 seq = rnd * len(hosts) + h
                 request = ICMPRequest(destination=host, id=replies.ident, sequence=seq, payload=payload)
                 try:
-                    sock.send(request)
-                    sent_at[seq] = time.monotonic()
+                    sock.send(request)  # stamps request.time (unix seconds) just before sendto
+                    sent_at[seq] = request.time
                 except (ICMPLibError, OSError) as e:
                     errors[h] = str(e)
             await asyncio.sleep(0)  # let the reader take replies that already came in
@@ -111,9 +152,24 @@ async def icmp_probe(hosts: Sequence[str], settings: IcmpSettings | None = None)
     for h in range(len(hosts)):
         seqs = [rnd * len(hosts) + h for rnd in range(s.count)]
         sent = [q for q in seqs if q in sent_at]
-        rtts = tuple(replies.arrived[q] - sent_at[q] for q in sent if q in replies.arrived)
+        rtts = tuple(max(0.0, replies.arrived[q] - sent_at[q]) for q in sent if q in replies.arrived)
         results.append(ProbeResult(sent=len(sent), received=len(rtts), rtts=rtts, error=errors.get(h, "")))
     return results
+
+
+def handshake_rtt(sock: socket.socket | None) -> float | None:
+    """The kernel's RTT of a just-connected TCP socket (its SYN / SYN-ACK exchange), in seconds; None
+    where TCP_INFO is not available or holds no sample yet."""
+    if sock is None or not hasattr(socket, "TCP_INFO"):
+        return None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    except OSError:
+        return None
+    if len(info) < TCP_INFO_RTT_OFFSET + TCP_INFO_RTT.size:
+        return None
+    (micros,) = TCP_INFO_RTT.unpack_from(info, TCP_INFO_RTT_OFFSET)
+    return micros / 1e6 if micros else None
 
 
 async def tcp_probe(host: str, port: int, timeout: float = 2.0) -> ProbeResult:
@@ -122,7 +178,8 @@ async def tcp_probe(host: str, port: int, timeout: float = 2.0) -> ProbeResult:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     except (TimeoutError, OSError) as e:
         return ProbeResult(sent=1, received=0, error=f"tcp {host}:{port}: {e or 'timeout'}")
-    rtt = time.monotonic() - started
+    waited = time.monotonic() - started
+    rtt = handshake_rtt(writer.get_extra_info("socket")) or waited
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
@@ -148,13 +205,21 @@ async def cert_expiry(host: str, port: int, timeout: float = 3.0) -> float | Non
             await writer.wait_closed()
 
 
-async def http_probe(url: str, client: httpx.AsyncClient, timeout: float = 5.0) -> ProbeResult:
-    started = time.monotonic()
+def _timed_get(url: str, timeout: float) -> tuple[httpx.Response, float]:
+    """A blocking GET on a new connection (as a probe should be), timed in the thread that waits for it."""
+    with httpx.Client(verify=False, follow_redirects=False, trust_env=False) as client:
+        started = time.monotonic()
+        response = client.get(url, timeout=timeout)
+        return response, time.monotonic() - started
+
+
+async def http_probe(url: str, timeout: float = 5.0) -> ProbeResult:
+    """GET `url` in a worker thread, so the time is the service's and the network's, not the time the
+    answer waited for a busy event loop (at most a GIL switch interval, 5 ms, is left of that)."""
     try:
-        response = await client.get(url, timeout=timeout)
+        response, rtt = await asyncio.to_thread(_timed_get, url, timeout)
     except httpx.HTTPError as e:
         return ProbeResult(sent=1, received=0, error=f"http {url}: {type(e).__name__}: {e}")
-    rtt = time.monotonic() - started
     expiry = None
     if response.url.scheme == "https":
         expiry = await cert_expiry(response.url.host, response.url.port or 443)

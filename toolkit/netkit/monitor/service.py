@@ -12,8 +12,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import httpx
-
 from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials, credentials_for
 from netkit.inventory.models import Inventory
@@ -163,18 +161,18 @@ class Monitor:
 
     async def probe_services_once(self) -> None:
         s = self.settings
-        async with httpx.AsyncClient(verify=False, follow_redirects=False, trust_env=False) as client:
-            async def one(key: str, kind: str, host: str, port: int | None, url: str | None) -> None:
-                if kind == "tcp":
-                    result = await tcp_probe(host, port or 0, s.tcp_timeout)
-                else:
-                    result = await http_probe(url or "", client, s.http_timeout)
-                self._record(key, result)
-            for p in self.plan.probes:
-                if p.kind in ("tcp", "http") and not may_send(p.host):
-                    self._record(p.key, _no_route(p.host))
-            await asyncio.gather(*(one(p.key, p.kind, p.host, p.port, p.url)
-                                   for p in self.plan.probes if p.kind in ("tcp", "http") and may_send(p.host)))
+
+        async def one(key: str, kind: str, host: str, port: int | None, url: str | None) -> None:
+            if kind == "tcp":
+                result = await tcp_probe(host, port or 0, s.tcp_timeout)
+            else:
+                result = await http_probe(url or "", s.http_timeout)
+            self._record(key, result)
+        for p in self.plan.probes:
+            if p.kind in ("tcp", "http") and not may_send(p.host):
+                self._record(p.key, _no_route(p.host))
+        await asyncio.gather(*(one(p.key, p.kind, p.host, p.port, p.url)
+                               for p in self.plan.probes if p.kind in ("tcp", "http") and may_send(p.host)))
 
     async def probe_all_once(self) -> None:
         await asyncio.gather(self.probe_icmp_once(), self.probe_services_once())
