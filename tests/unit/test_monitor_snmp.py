@@ -173,3 +173,15 @@ def test_the_shared_socket_gets_a_large_receive_buffer() -> None:
     rmem_max = int(Path("/proc/sys/net/core/rmem_max").read_text())
     # Linux reports twice the size asked for (its bookkeeping overhead); the default is rmem_default.
     assert asyncio.run(buffer_size()) // 2 >= min(RECEIVE_BUFFER, rmem_max)
+
+
+def test_an_engine_without_the_raw_varbind_spec_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Responses are decoded only by snmp_fastpdu: a pysnmp it cannot hook into is an error, not a slow path."""
+    import pytest
+    from netkit.monitor import snmp_fastpdu
+    from netkit.monitor.snmp_client import EnginePool
+
+    monkeypatch.setattr(snmp_fastpdu, "install", lambda engine: False)
+    with pytest.raises(SnmpError) as e:
+        EnginePool().engine("test")
+    assert e.value.reason == "other"

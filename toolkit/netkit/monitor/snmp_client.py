@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pyasn1.type import univ  # type: ignore[import-untyped]
 from pysnmp.carrier.asyncio.dgram import udp
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.hlapi.v3arch.asyncio import (
@@ -29,7 +28,6 @@ from pysnmp.hlapi.v3arch.asyncio import (
 )
 from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 from pysnmp.proto import errind
-from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
 from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials
@@ -54,18 +52,6 @@ class SnmpError(NetkitError):
 
 def oid(text: str) -> Oid:
     return tuple(int(p) for p in text.strip(".").split("."))
-
-
-def value_of(val: Any) -> Value:
-    if isinstance(val, (EndOfMibView, NoSuchObject, NoSuchInstance)):
-        return None
-    if isinstance(val, univ.OctetString):
-        return bytes(val).decode("utf-8", "replace")
-    if isinstance(val, univ.Integer):
-        return int(val)
-    if isinstance(val, univ.ObjectIdentifier):
-        return ".".join(str(p) for p in val)
-    return None
 
 
 class SnmpTransport(Protocol):
@@ -111,7 +97,9 @@ class EnginePool:
     def engine(self, fingerprint: str) -> SnmpEngine:
         if fingerprint not in self._engines:
             engine = SnmpEngine()
-            snmp_fastpdu.install(engine)
+            if not snmp_fastpdu.install(engine):
+                raise SnmpError("other", "this pysnmp lays out its message processing differently: "
+                                "netkit cannot install its varbind decoder (see monitor/snmp_fastpdu.py)")
             self._engines[fingerprint] = engine
         return self._engines[fingerprint]
 

@@ -79,7 +79,7 @@ class FastSNMPv3Message(rfc3412.SNMPv3Message):  # type: ignore[misc]
 
 def install(engine: SnmpEngine) -> bool:
     """Give the engine's v2c and v3 message processing the raw-varbind response spec; False if this
-    pysnmp is laid out differently (the engine then keeps decoding with pyasn1, only slower)."""
+    pysnmp is laid out differently (the engine cannot serve our command generators then)."""
     models = getattr(engine, "message_processing_subsystems", {})
     done = False
     for model in models.values():
@@ -203,11 +203,9 @@ def decode_varbinds(data: bytes) -> list[tuple[Oid, Value]]:
 # ------------------------------------------------------------------------------ command generators
 def _varbinds(pdu: Any) -> list[tuple[Oid, Value]]:
     raw = pdu.getComponentByPosition(3)
-    if isinstance(raw, RawVarBindList):
-        return decode_varbinds(bytes(raw))
-    from netkit.monitor.snmp_client import value_of  # engines without the fast spec
-
-    return [(tuple(name), value_of(val)) for name, val in v2c.apiPDU.get_varbinds(pdu)]
+    if not isinstance(raw, RawVarBindList):  # install() gives every engine of ours the raw spec
+        raise ValueError("variable-bindings decoded by pyasn1 (an engine without snmp_fastpdu.install)")
+    return decode_varbinds(bytes(raw))
 
 
 def _deliver(engine: SnmpEngine, handle: Any, indication: Any, pdu: Any, cb_fun: Any, cb_ctx: Any) -> None:
