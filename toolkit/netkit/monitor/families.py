@@ -17,8 +17,6 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
-from netkit.monitor.cache import label_text
-
 Number = int | float
 
 
@@ -52,17 +50,8 @@ class FastFamily(Metric):
     def samples(self, value: list[Sample]) -> None:
         self._extra = list(value)
 
-    def add(self, values: tuple[str, ...], value: Number | None, text: str | None = None) -> None:
-        """Add a series; `text` is its label text when the caller already has it. None values are skipped."""
-        if value is None:
-            return
-        self._rows.append((values, text if text is not None else label_text(self.label_names, values), value))
-
     def add_rows(self, rows: Iterable[tuple[tuple[str, ...], str, Number | None]]) -> None:
         self._rows.extend(r for r in rows if r[2] is not None)  # type: ignore[misc]
-
-    def __len__(self) -> int:
-        return len(self._rows)
 
     def render(self) -> str:
         doc = self.documentation.replace("\\", r"\\").replace("\n", r"\n")

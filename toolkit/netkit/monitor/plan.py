@@ -105,9 +105,6 @@ class MonitorPlan:
     circuits: tuple[CircuitSpec, ...]
     sites: tuple[SiteSpec, ...]
 
-    def site(self, code: str) -> SiteSpec | None:
-        return next((s for s in self.sites if s.site == code), None)
-
 
 def agreement(site: Site) -> Agreement:
     m = site.mou
