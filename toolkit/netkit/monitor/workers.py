@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from netkit.monitor.cache import DeviceState, MonitorCache
-from netkit.monitor.shard import owner
+from netkit.monitor.shard import device_key, owner
 
 log = logging.getLogger("netkit.monitor")
 
@@ -27,7 +27,7 @@ log = logging.getLogger("netkit.monitor")
 def assign(names: list[str], workers: int) -> list[list[str]]:
     parts: list[list[str]] = [[] for _ in range(workers)]
     for name in names:
-        parts[owner(f"device/{name}", workers) - 1].append(name)
+        parts[owner(device_key(name), workers) - 1].append(name)
     return parts
 
 
