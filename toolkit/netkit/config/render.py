@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -129,10 +128,6 @@ class Renderer:
                                   e.message or type(e).__name__) from e
         return RenderedConfig(device=dev.name, platform=dev.platform, files=files), ctx
 
-    def configurable(self) -> Iterator[Device]:
-        """Every device netkit configures (service hosts are built by the lab, not configured)."""
-        return (d for d in self.inventory.devices.values() if d.platform in PLATFORMS)
-
 
 _last: tuple[Inventory, Renderer] | None = None
 
@@ -156,11 +151,6 @@ def render_site(inventory: Inventory, code: str) -> list[RenderedConfig]:
         raise InputError(f"{inventory.path}: no site {code!r} (see `netkit inventory show`)")
     r = _renderer(inventory)
     return [r.render(d) for d in inventory.site_devices(code) if d.platform in PLATFORMS]
-
-
-def render_many(inventory: Inventory, devices: Iterable[Device]) -> Iterator[RenderedConfig]:
-    r = _renderer(inventory)
-    return (r.render(d) for d in devices)
 
 
 def device_context(inventory: Inventory, device: Device | str) -> DeviceContext:
