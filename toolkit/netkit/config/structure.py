@@ -21,7 +21,6 @@ class Kind:
     name: str  # what it is, for messages: "interface", "ACL", ...
     define: tuple[re.Pattern[str], ...]
     use: tuple[re.Pattern[str], ...]
-    builtin: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ def undefined_references(tree: ConfigTree) -> Iterator[Problem]:
     """Every use of an interface, ACL, prefix-list, route-map ... that the file does not define."""
     by_path = tree.syntax in BY_PATH
     for kind in KINDS.get(tree.syntax, ()):
-        defined: set[str] = set(kind.builtin)
+        defined: set[str] = set()
         for pattern in kind.define:
             for _line, m in tree.search(pattern, by_path):
                 defined.update(_names(m))
