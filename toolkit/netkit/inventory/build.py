@@ -13,14 +13,13 @@ import re
 from pathlib import Path
 
 from netkit.inventory.ansible_source import RawHost, RawInventory, inventory_file
-from netkit.inventory.derive import Deriver, HostEntry, SiteEntry, link_name
+from netkit.inventory.derive import Deriver, HostEntry, SiteEntry
 from netkit.inventory.models import DeviceSpec, Inventory, Ministry, MinistrySpec, NetworkSpec, SiteSpec
 from netkit.inventory.problems import Problems
 
 KNOWN_VARS = ("netkit_network", "netkit_ministry", "netkit_site", "netkit_device")
-_link_name = link_name  # kept for callers of the former private helper
 
-__all__ = ["KNOWN_VARS", "Problems", "build_inventory", "where_of"]
+__all__ = ["KNOWN_VARS", "build_inventory"]
 
 
 def _file(origin: str | None) -> Path | None:
@@ -148,7 +147,3 @@ class _Builder:
 def build_inventory(raw: RawInventory) -> tuple[Inventory | None, list[str]]:
     """The validated inventory, or None and every problem found."""
     return _Builder(raw).build()
-
-
-def where_of(inventory: Inventory, path: Path | None) -> str:
-    return str(path) if path is not None else str(inventory.path)
