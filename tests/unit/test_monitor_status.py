@@ -13,7 +13,7 @@ from typing import Any
 from netkit.inventory.models import MaintenanceWindow
 from netkit.monitor.maintenance import window_open
 from netkit.monitor.probes import IcmpSettings, http_probe, icmp_probe, tcp_probe
-from netkit.monitor.safety import may_send
+from netkit.monitor.safety import may_send, route_check
 from netkit.monitor.status import samples_from_text, site_statuses
 
 METRICS = """
@@ -60,6 +60,10 @@ def test_lab_addresses_need_a_specific_route(tmp_path: Path) -> None:
     table.write_text(table.read_text() + "noc0\t001012C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n")
     assert may_send("198.18.16.65", table)
     assert not may_send("198.18.17.1", table)
+    check = route_check(table)  # one reading of the table for a whole probe cycle
+    assert check("198.18.16.65") and not check("198.18.17.1")
+    table.write_text(header)  # the lab goes away mid-cycle: the cycle keeps its reading, the next one sees it
+    assert check("198.18.16.65") and not may_send("198.18.16.65", table)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 LAB_RANGE = ipaddress.IPv4Network("198.18.0.0/15")
@@ -32,14 +33,26 @@ def _routes(table: Path) -> list[ipaddress.IPv4Network]:
     return nets
 
 
+def route_check(table: Path = ROUTES) -> Callable[[str], bool]:
+    """`may_send` for many addresses against one reading of the routing table (read when first needed)."""
+    nets: list[ipaddress.IPv4Network] | None = None
+
+    def check(address: str) -> bool:
+        nonlocal nets
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return True  # a name: real targets only; lab targets are addresses
+        if not isinstance(ip, ipaddress.IPv4Address) or ip not in LAB_RANGE:
+            return True
+        if ip.is_loopback:
+            return True
+        if nets is None:
+            nets = _routes(table)
+        return any(ip in net and net.prefixlen > 0 for net in nets)
+    return check
+
+
 def may_send(address: str, table: Path = ROUTES) -> bool:
     """False for a lab address the machine has no specific route for (it would follow the default route)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return True  # a name: real targets only; lab targets are addresses
-    if not isinstance(ip, ipaddress.IPv4Address) or ip not in LAB_RANGE:
-        return True
-    if ip.is_loopback:
-        return True
-    return any(ip in net and net.prefixlen > 0 for net in _routes(table))
+    return route_check(table)(address)

@@ -16,9 +16,9 @@ from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials, credentials_for
 from netkit.inventory.models import Inventory
 from netkit.monitor.cache import MonitorCache, ProbeResult
-from netkit.monitor.plan import DeviceSpec, MonitorPlan
+from netkit.monitor.plan import DeviceSpec, MonitorPlan, ProbeSpec
 from netkit.monitor.probes import IcmpSettings, http_probe, icmp_probe, tcp_probe
-from netkit.monitor.safety import may_send
+from netkit.monitor.safety import may_send, route_check
 from netkit.monitor.snmp_client import (
     AgentAddress,
     EnginePool,
@@ -146,15 +146,21 @@ class Monitor:
     def _record(self, key: str, result: ProbeResult) -> None:
         self.cache.probes[key].record(result, self.cache.clock())
 
-    async def probe_icmp_once(self) -> None:
+    def _sendable(self, kinds: tuple[str, ...]) -> list[ProbeSpec]:
+        """This cycle's targets of these kinds that may be sent to; the others get a "no route" result."""
         specs = []
+        may = route_check()  # one reading of the routing table per cycle
         for p in self.plan.probes:
-            if p.kind != "icmp":
+            if p.kind not in kinds:
                 continue
-            if may_send(p.host):
+            if may(p.host):
                 specs.append(p)
             else:
                 self._record(p.key, _no_route(p.host))
+        return specs
+
+    async def probe_icmp_once(self) -> None:
+        specs = self._sendable(("icmp",))
         results = await icmp_probe([p.host for p in specs], self.settings.icmp)
         for spec, result in zip(specs, results, strict=True):
             self._record(spec.key, result)
@@ -168,11 +174,7 @@ class Monitor:
             else:
                 result = await http_probe(url or "", s.http_timeout)
             self._record(key, result)
-        for p in self.plan.probes:
-            if p.kind in ("tcp", "http") and not may_send(p.host):
-                self._record(p.key, _no_route(p.host))
-        await asyncio.gather(*(one(p.key, p.kind, p.host, p.port, p.url)
-                               for p in self.plan.probes if p.kind in ("tcp", "http") and may_send(p.host)))
+        await asyncio.gather(*(one(p.key, p.kind, p.host, p.port, p.url) for p in self._sendable(("tcp", "http"))))
 
     async def probe_all_once(self) -> None:
         await asyncio.gather(self.probe_icmp_once(), self.probe_services_once())
