@@ -151,7 +151,9 @@ def main():
             result["changed"] = True
         elif state == "restored":
             _restore(dev, module, config, result)
-        result["pending"] = bool(dev.has_pending_commit())
+        # diff and discard leave the commit state as they found it: no second round trip to ask again
+        result["pending"] = (result["pending_before"] if state in ("diff", "discarded")
+                             else bool(dev.has_pending_commit()))
     except Exception as e:
         fail(module, dev, f"state={state} failed", e, **result)
     close_quietly(dev)
