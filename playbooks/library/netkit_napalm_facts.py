@@ -46,7 +46,7 @@ def main():
     result = dict(changed=False, facts={})
     try:
         if module.params["refuse_pending"]:
-            refuse_if_pending(module, dev, bool(getattr(dev, "has_pending_commit", None) and dev.has_pending_commit()))
+            refuse_if_pending(module, dev, bool(dev.has_pending_commit()))
         if module.params["backup_to"]:
             result.update(backup(dev, module.params["backup_to"]))
         for name in module.params["getters"]:
