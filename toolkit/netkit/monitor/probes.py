@@ -87,9 +87,7 @@ class _Replies:
         while True:
             try:
                 packet, ancdata, _flags, _addr = raw.recvmsg(2048, _ANCILLARY)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
+            except OSError:  # BlockingIOError: nothing more to read
                 return
             offset = (packet[0] & 0x0F) * 4 if self.privileged else 0
             if len(packet) < offset + 8:
