@@ -253,6 +253,7 @@ def test_rollback_restores_the_previous_backup_and_proves_it(world: World) -> No
     assert report.result == "restored", report.message
     assert world.routers["moj-hq-r1"] == "hostname factory\n"
     assert report.device("moj-hq-r1").restored_verified
+    assert world.backends[-1].calls == ["backup", "restore"] and world.backends[-1].closed
     assert PASSWORD not in report.device("moj-hq-r1").diff
     # and forward again, to an explicit id
     first_provisioned = report.backup_id
@@ -267,6 +268,9 @@ def test_diff_reports_drift_without_changing(world: World) -> None:
     report = world.tx("moj-hq").diff()
     assert report.device("moj-hq-r1").changed and "drift on moj-hq-r1" in report.message
     assert world.routers["moj-hq-r1"] == "hostname factory\n"
+    assert world.backends[-1].calls == ["backup", "diff"] and world.backends[-1].closed
+    with SiteLock(world.env.locks_dir, "moj-hq"):  # released
+        pass
 
 
 def batch(world: World, sites: list[str]) -> list[SiteReport]:

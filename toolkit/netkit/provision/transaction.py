@@ -8,8 +8,11 @@ several sites as one batch (see netkit.provision.provisioning).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from netkit.errors import InputError
+from netkit.inventory.credentials import Credentials
 from netkit.inventory.models import Inventory
 from netkit.provision.backend import Backend, ProgressCallback
 from netkit.provision.lock import SiteLock
@@ -49,13 +52,8 @@ class SiteTransaction(Steps):
         """Drift between intended and running, without changing anything (a candidate is loaded and discarded)."""
         report = self.new_report(self.site, "diff")
         plan, creds = self.prepare(self.site, None, True, report)
-        with SiteLock(self.env.locks_dir, self.site, "netkit diff", self.env.clock):
-            backend = self.backend_factory(plan, creds, self.masker, self.progress)
-            try:
-                with self.phase([report], "diff"):
-                    ops = backend.push(plan.devices, commit=False, revert_in=0).pushed
-            finally:
-                backend.close()
+        with self._backend(plan, creds, "netkit diff") as backend, self.phase([report], "diff"):
+            ops = backend.push(plan.devices, commit=False, revert_in=0).pushed
         for d in plan.devices:
             op, dr = ops[d.device], report.device(d.device)
             dr.diff, dr.changed = self.masker.mask(op.diff), bool(op.diff.strip())
@@ -70,12 +68,8 @@ class SiteTransaction(Steps):
     def backup(self) -> SiteReport:
         report = self.new_report(self.site, "backup")
         plan, creds = self.prepare(self.site, None, False, report)
-        with SiteLock(self.env.locks_dir, self.site, "netkit backup", self.env.clock):
-            backend = self.backend_factory(plan, creds, self.masker, self.progress)
-            try:
-                configs = self.backup_configs(backend, plan, report, "netkit backup")
-            finally:
-                backend.close()
+        with self._backend(plan, creds, "netkit backup") as backend:
+            configs = self.backup_configs(backend, plan, report, "netkit backup")
         report.result = "backed-up" if configs is not None else "failed"
         report.finished = self.env.clock()
         return report
@@ -86,13 +80,19 @@ class SiteTransaction(Steps):
         report = self.new_report(self.site, "rollback")
         plan, creds = self.prepare(self.site, None, False, report)
         target_id = self.env.store.resolve(to) if to else None
-        with SiteLock(self.env.locks_dir, self.site, "netkit rollback", self.env.clock):
+        with self._backend(plan, creds, "netkit rollback") as backend:
+            self._rollback_locked(backend, plan, report, target_id)
+        return self.finish(report, "rollback")
+
+    @contextmanager
+    def _backend(self, plan: SitePlan, creds: dict[str, Credentials], command: str) -> Iterator[Backend]:
+        """The site locked for `command` and a backend for its devices; both released however it ends."""
+        with SiteLock(self.env.locks_dir, self.site, command, self.env.clock):
             backend = self.backend_factory(plan, creds, self.masker, self.progress)
             try:
-                self._rollback_locked(backend, plan, report, target_id)
+                yield backend
             finally:
                 backend.close()
-        return self.finish(report, "rollback")
 
     def _rollback_locked(self, backend: Backend, plan: SitePlan, report: SiteReport, target_id: str | None) -> None:
         current = self.backup_configs(backend, plan, report, "before rollback")
