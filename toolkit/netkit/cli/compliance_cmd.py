@@ -10,10 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from netkit.cli.common import InventoryOption, JsonOption, console, open_inventory, print_json
+from netkit.cli.common import InventoryOption, JsonOption, console, open_inventory, print_json, select_devices
 from netkit.config.compliance import DeviceCompliance, compare, from_backups, unreachable
 from netkit.config.models import RenderedConfig
-from netkit.config.platforms import PLATFORMS
 from netkit.config.render import Renderer
 from netkit.errors import InputError, NetkitError
 from netkit.inventory import Inventory
@@ -27,22 +26,6 @@ LOCAL_NETWORKS = (ipaddress.IPv4Network("198.18.0.0/15"), ipaddress.IPv4Network(
 class Source(StrEnum):
     backups = "backups"
     live = "live"
-
-
-def _devices(inv: Inventory, names: list[str], all_: bool) -> list[Device]:
-    if all_ == bool(names):
-        raise InputError("give sites or devices, or --all")
-    if all_:
-        return [d for d in inv.devices.values() if d.platform in PLATFORMS]
-    out: dict[str, Device] = {}
-    for name in names:
-        if name in inv.sites:
-            out.update({d.name: d for d in inv.site_devices(name) if d.platform in PLATFORMS})
-        elif name in inv.devices:
-            out[name] = inv.devices[name]
-        else:
-            raise InputError(f"{inv.path}: no site or device named {name!r} (see `netkit inventory show`)")
-    return sorted(out.values(), key=lambda d: d.name)
 
 
 def _live(inv: Inventory, dev: Device, rendered: RenderedConfig, allow_remote: bool) -> DeviceCompliance:
@@ -99,8 +82,10 @@ def compliance_command(
 ) -> None:
     """Compare running with intended configs per feature; print missing/extra lines and remediation (exit 1 if any
     device is not compliant)."""
+    if all_ == bool(names):
+        raise InputError("give sites or devices, or --all")
     inv = open_inventory(inventory)
-    devices = _devices(inv, names or [], all_)
+    devices = select_devices(inv, names or [])
     use_live = live or source == Source.live
     store = backups or state_dir() / "backups"
     renderer = Renderer(inv)

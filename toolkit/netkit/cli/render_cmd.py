@@ -10,10 +10,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 
-from netkit.cli.common import InventoryOption, JsonOption, console, err_console, open_inventory, print_json
+from netkit.cli.common import (
+    InventoryOption,
+    JsonOption,
+    console,
+    err_console,
+    open_inventory,
+    print_json,
+    select_devices,
+)
 from netkit.config.context import as_dict
 from netkit.config.models import RenderedConfig
-from netkit.config.platforms import PLATFORMS
 from netkit.config.render import Renderer
 from netkit.errors import InputError
 from netkit.inventory.models import Device
@@ -67,10 +74,6 @@ def _emit(configs: list[RenderedConfig], out: Path | None, json: bool) -> None:
             console.out(text, end="", highlight=False)
 
 
-def _configurable(devices: list[Device]) -> list[Device]:
-    return [d for d in devices if d.platform in PLATFORMS]
-
-
 @render_app.callback()
 def _main(
     ctx: typer.Context,
@@ -102,7 +105,7 @@ def _main(
     if not all_:
         console.print(ctx.get_help())
         raise typer.Exit(2)
-    devices = _configurable(list(inv.devices.values()))
+    devices = select_devices(inv, [])
     _emit(list(_render(renderer, devices)), out, json)
 
 
@@ -118,7 +121,7 @@ def site(
     if code not in inv.sites:
         raise InputError(f"{inv.path}: no site {code!r} (try `netkit inventory show` for the list)")
     renderer = Renderer(inv)
-    devices = _configurable(inv.site_devices(code))
+    devices = select_devices(inv, [code])
     _emit(list(_render(renderer, devices)), out, json)
 
 

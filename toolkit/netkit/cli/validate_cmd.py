@@ -10,30 +10,23 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from netkit.cli.common import InventoryOption, JsonOption, console, err_console, inventory_path, print_json
+from netkit.cli.common import (
+    InventoryOption,
+    JsonOption,
+    console,
+    err_console,
+    inventory_path,
+    print_json,
+    select_devices,
+)
 from netkit.config.junit import junit_xml
 from netkit.config.lab_diff import CandidateSession, LabDiff, OpenSession, lab_diffs
 from netkit.config.models import Finding
-from netkit.config.platforms import PLATFORMS
 from netkit.config.render import Renderer
 from netkit.config.validate import ValidationReport, inventory_findings, validate
 from netkit.errors import InputError, InventoryError, NetkitError
 from netkit.inventory import Inventory, load_inventory
 from netkit.inventory.models import Platform
-
-
-def _targets(inv: Inventory, names: list[str]) -> list[str] | None:
-    if not names:
-        return None
-    out: list[str] = []
-    for name in names:
-        if name in inv.sites:
-            out += [d for d in inv.sites[name].devices if inv.devices[d].platform in PLATFORMS]
-        elif name in inv.devices:
-            out.append(name)
-        else:
-            raise InputError(f"{inv.path}: no site or device named {name!r} (see `netkit inventory show`)")
-    return sorted(set(out))
 
 
 def _lab_opener(inv: Inventory) -> tuple[OpenSession | None, str]:
@@ -108,8 +101,8 @@ def validate_command(
                                   findings=inventory_findings(e.problems), notes=[])
         _finish(report, [], junit, json)
         raise typer.Exit(e.exit_code) from None
-    targets = _targets(inv, names or [])
-    count = len(targets) if targets is not None else sum(1 for d in inv.devices.values() if d.platform in PLATFORMS)
+    targets = [d.name for d in select_devices(inv, names or [])]
+    count = len(targets)
     use_bar = count >= 200 and not json
     bar = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=err_console, transient=True) if use_bar else None
@@ -129,12 +122,12 @@ def validate_command(
         raise typer.Exit(1)
 
 
-def _with_lab(inv: Inventory, report: ValidationReport, targets: list[str] | None) -> tuple[
+def _with_lab(inv: Inventory, report: ValidationReport, targets: list[str]) -> tuple[
         ValidationReport, list[LabDiff]]:
     opener, why = _lab_opener(inv)
     if opener is None:
         return report.model_copy(update={"notes": [*report.notes, why]}), []
-    wanted = set(targets) if targets is not None else set(inv.devices)
+    wanted = set(targets)
     clean = {d.device for d in report.devices if d.ok}
     renderer = Renderer(inv)
     configs = [renderer.render(d) for d in inv.devices.values()
