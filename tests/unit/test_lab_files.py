@@ -107,3 +107,22 @@ def test_vtysh_and_frr_reload_wrappers_aim_at_the_device(tmp_path: Path) -> None
         "--rundir /var/run/frr/nk-r1 --pathspace nk-r1 --test f"
     # An exec request runs in a Linux shell with the wrappers first on PATH.
     assert _run(shell, "-c", "command -v vtysh", env=env) == str(vtysh)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving files to another user needs root")
+def test_lab_user_files_are_removed_and_nothing_else(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from netkit.lab import access
+
+    uid = 4242  # no such user needed: ownership is all that counts
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "theirs").write_text("x")
+    (tmp_path / "keep" / "ours").write_text("x")
+    (tmp_path / "ours").mkdir()
+    (tmp_path / "ours" / "deep").mkdir()
+    (tmp_path / "ours" / "deep" / "theirs").write_text("x")  # inside a directory of ours: goes with it
+    (tmp_path / "link").symlink_to(tmp_path / "keep")  # a link of ours: removed, never followed
+    for path in ("keep/ours", "ours", "ours/deep", "link"):
+        os.lchown(tmp_path / path, uid, -1)
+    monkeypatch.setattr(access, "ROUTER_SCRATCH_DIRS", (tmp_path, tmp_path / "missing"))
+    access._remove_files_of(uid)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["keep", "keep/theirs"]

@@ -7,6 +7,7 @@ and `frr-reload.py` already target the device's FRR instance.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pwd
@@ -102,19 +103,34 @@ ROUTER_SCRATCH_DIRS = (Path("/var/tmp"), Path("/tmp"))
 
 
 def _remove_files_of(uid: int) -> None:
+    """Every file, link and directory (with its contents) owned by `uid` under the scratch directories.
+    One walk that skips what vanishes meanwhile (other programs' temporary files come and go) and does
+    not descend into what it removes whole."""
     for top in ROUTER_SCRATCH_DIRS:
-        if not top.is_dir():
-            continue
-        for path in sorted(top.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-            try:
-                if path.lstat().st_uid != uid:
-                    continue
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-            except OSError:
-                continue
+        for root, dirs, files in os.walk(top):
+            for name in list(dirs):
+                path = os.path.join(root, name)
+                if _owned_by(path, uid):
+                    dirs.remove(name)
+                    if os.path.islink(path):  # os.walk lists links to directories among them
+                        _unlink(path)
+                    else:
+                        shutil.rmtree(path, ignore_errors=True)
+            for name in files:
+                if _owned_by(path := os.path.join(root, name), uid):
+                    _unlink(path)
+
+
+def _owned_by(path: str, uid: int) -> bool:
+    try:
+        return os.lstat(path).st_uid == uid
+    except OSError:
+        return False
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 LOGIN_SHELL = """#!/bin/bash
