@@ -197,6 +197,8 @@ def test_cli_render_device_site_all_and_show_vars(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no device named 'nope'" in res.stderr
     res = runner.invoke(app, ["render", "--all", "site", "x"])
     assert res.exit_code == 2
+    res = runner.invoke(app, ["render", "-i", str(tmp_path / "nowhere")])  # nothing asked: the help, no inventory read
+    assert res.exit_code == 2 and "Usage" in res.stdout and "no such inventory" not in res.output
 
 
 def test_fill_secrets_at_push_time(examples: Inventory) -> None:

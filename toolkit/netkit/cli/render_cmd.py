@@ -90,6 +90,9 @@ def _main(
         if all_ or show_vars:
             raise InputError("give --all/--show-vars or a subcommand (site, device), not both")
         return
+    if show_vars is None and not all_:
+        console.print(ctx.get_help())
+        raise typer.Exit(2)
     inv = open_inventory(inventory)
     renderer = Renderer(inv)
     if show_vars is not None:
@@ -102,9 +105,6 @@ def _main(
             text = yaml.safe_dump(data, sort_keys=False, width=120)
             console.print(Syntax(text, "yaml", theme="ansi_dark", background_color="default", word_wrap=True))
         return
-    if not all_:
-        console.print(ctx.get_help())
-        raise typer.Exit(2)
     devices = select_devices(inv, [])
     _emit(list(_render(renderer, devices)), out, json)
 
