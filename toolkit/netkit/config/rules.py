@@ -27,11 +27,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from netkit.config.context import DeviceContext
+from netkit.config.models import Severity
 from netkit.config.parse import ConfigTree
 from netkit.errors import InputError
 from netkit.inventory.models import Platform, Role
-
-Severity = Literal["error", "warning"]
 
 
 class Violation(BaseModel):
