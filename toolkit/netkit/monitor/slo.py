@@ -80,7 +80,7 @@ def _burn_alert(site: Site, ministry_name: str, windows: WindowSet, severity: Se
         alert=BURN_ALERT,
         expr=(f"max without (window) (\n{conditions}\n)\n"
               f"unless on (site)\n(max by (site) (netkit_site_maintenance{{{sel}}}) > 0)"),
-        labels={"severity": severity},
+        labels={"severity": severity, "site": site.code},
         annotations={
             "summary": f"{site.name}: {{{{ $labels.sli }}}} error budget of {{{{ $labels.target }}}} burning {speed}",
             "description": (
@@ -98,29 +98,32 @@ def _burn_alert(site: Site, ministry_name: str, windows: WindowSet, severity: Se
 def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> RuleGroup:
     """One rule group per site: its SLIs per target, budgets, burn rates, budget left, and alerts."""
     sel = f'site="{site.code}"'
+    # The site label is already on every series; repeating it on the rules makes each rule unique across
+    # the file's groups, which promtool's duplicate-rule lint looks for.
+    own = {"site": site.code}
     base = windows.base
     rules: list[Rule] = []
     events = sli_events(sel, base)
     for kind, name in ((0, BAD), (1, ALL)):
         rules += [RecordingRule(record=name, expr=outside_maintenance(events[sli][kind], sel, base),
-                                labels={"sli": sli}) for sli in SLIS]
-    rules += [RecordingRule(record=BUDGET, expr=budget_expr(sli, sel), labels={"sli": sli}) for sli in SLIS]
+                                labels={"sli": sli, **own}) for sli in SLIS]
+    rules += [RecordingRule(record=BUDGET, expr=budget_expr(sli, sel), labels={"sli": sli, **own}) for sli in SLIS]
     for w in windows.windows():
         win = duration(w)
         rules.append(RecordingRule(
-            record=BURN, labels={"window": win},
+            record=BURN, labels={"window": win, **own},
             expr=(f"(\n  sum_over_time({BAD}{{{sel}}}[{win}:{base}])\n/\n  sum_over_time({ALL}{{{sel}}}[{win}:{base}])\n)"
                   f"\n/ {BUDGET}{{{sel}}}"),
         ))
     tile, period = windows.tile, windows.period(site.mou.period_days)
-    rules += [RecordingRule(record=t, expr=f"sum_over_time({r}{{{sel}}}[{tile}:{base}])")
+    rules += [RecordingRule(record=t, expr=f"sum_over_time({r}{{{sel}}}[{tile}:{base}])", labels=own)
               for t, r in ((BAD_TILE, BAD), (ALL_TILE, ALL))]
     rules.append(RecordingRule(
-        record=ERROR_RATIO, labels={"window": period},
+        record=ERROR_RATIO, labels={"window": period, **own},
         expr=f"sum_over_time({BAD_TILE}{{{sel}}}[{period}:{tile}])\n/\nsum_over_time({ALL_TILE}{{{sel}}}[{period}:{tile}])",
     ))
     rules.append(RecordingRule(
-        record=BUDGET_LEFT,
+        record=BUDGET_LEFT, labels=own,
         expr=f"1 - {ERROR_RATIO}{{{sel}, window=\"{period}\"}} / ignoring (window) {BUDGET}{{{sel}}}",
     ))
     ministry_name = inv.ministries[site.ministry].name
@@ -130,7 +133,7 @@ def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> 
         expr=(f"max by (site, ministry, province) (netkit_probe_success{{{sel}}}) == 0\n"
               f"unless on (site)\n(max by (site) (netkit_site_maintenance{{{sel}}}) > 0)"),
         for_=windows.hold(120),
-        labels={"severity": "page"},
+        labels={"severity": "page", **own},
         annotations={
             "summary": f"{site.name} is down: no probe target of {site.code} answers",
             "description": (f"{site.name} ({site.code}, {ministry_name}, {site.province}): every connectivity "
@@ -140,9 +143,6 @@ def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> 
             "runbook_url": links.runbook(SITE_DOWN_ALERT),
         },
     ))
-    # The site label is already on every series; repeating it on the rules makes each rule unique across
-    # the file's groups, which promtool's duplicate-rule lint looks for.
-    rules = [r.model_copy(update={"labels": {**r.labels, "site": site.code}}) for r in rules]
     return RuleGroup(name=f"netkit-slo-{site.code}", rules=rules)
 
 
