@@ -21,12 +21,8 @@ SECRETS = {"username": "netops", "password": PASSWORD, "snmp_auth_key": "AuthKey
 def make_inventory(dest: Path) -> Path:
     inv = dest / "inventory"
     shutil.copytree(REPO / "inventory" / "lab", inv)
-    for path in inv.rglob("*.yml"):
-        text = path.read_text().replace("198.19.0.", "127.0.19.").replace("management_prefix: 127.0.19.0/24",
-                                                                           "management_prefix: 127.0.19.0/24")
-        path.write_text(text)
-    allv = inv / "group_vars" / "all.yml"
-    allv.write_text(allv.read_text().replace("198.19.0.0/24", "127.0.19.0/24"))
+    for path in inv.rglob("*.yml"):  # host addresses and the management_prefix alike
+        path.write_text(path.read_text().replace("198.19.0.", "127.0.19."))
     return inv
 
 
