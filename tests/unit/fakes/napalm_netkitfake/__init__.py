@@ -131,7 +131,8 @@ class FakeDriver(NetworkDriver):  # type: ignore[misc]
 
     def get_ospf_neighbors(self) -> dict[str, Any]:
         st = self._state()
-        return {"neighbors": [{"address": a, "state": s} for a, s in (st.get("ospf") or {}).items()]}
+        neighbors = [{"address": a, "state": s} for a, s in (st.get("ospf") or {}).items()]
+        return {"global": {"router_id": "0.0.0.0", "neighbors": neighbors}}  # napalm_frr's shape
 
     def ping(self, destination: str, source: str = "", ttl: int = 255, timeout: int = 2, size: int = 100,
              count: int = 5, vrf: str = "", source_interface: str = "") -> dict[str, Any]:
