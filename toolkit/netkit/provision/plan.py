@@ -6,7 +6,6 @@ Pure functions of the inventory (and the renderer), so unit tests need no device
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -238,6 +237,6 @@ def standalone_plan(inventory_path: str, device: str, out_dir: str) -> dict[str,
     dev = inv.devices[device]
     plan = plan_site(inv, dev.site, [device])
     if not plan.devices:
-        return json.loads(plan.skipped[0].model_dump_json())  # type: ignore[no-any-return]
+        return plan.skipped[0].model_dump(mode="json")
     paths = write_plan_files(plan, Path(out_dir) / dev.site)
-    return json.loads(json.dumps({**plan.devices[0].model_dump(mode="json"), "config_file": str(paths[device])}))  # type: ignore[no-any-return]
+    return {**plan.devices[0].model_dump(mode="json"), "config_file": str(paths[device])}
