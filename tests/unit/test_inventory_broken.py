@@ -304,10 +304,12 @@ def test_every_problem_is_reported_at_once(broken: Callable[[Mutation], Path]) -
     ))
     code, output = _run(root)
     assert code == 2
-    # three problems found while validating; the semantic checks run once the specs are valid
+    # both problems found while validating the specs; the semantic checks run only once the specs are valid
     assert "netkit_device.platform" in output
     assert "netkit_site.mou.availability_pct" in output
     assert output.count(" - ") >= 2
+    assert "2 problem(s)" in output
+    assert "credentials is missing" not in output and "duplicate management address" not in output
 
 
 def test_every_semantic_problem_is_reported_at_once(broken: Callable[[Mutation], Path]) -> None:
