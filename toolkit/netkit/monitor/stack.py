@@ -22,6 +22,7 @@ import httpx
 
 from netkit.errors import EnvironmentProblem, NetkitError
 from netkit.inventory.models import Inventory
+from netkit.monitor.daemon import monitor_dir, read_pid
 from netkit.monitor.filesd import plan_targets, write_targets
 from netkit.monitor.rules_build import generate_rules
 from netkit.monitor.rules_config import (
@@ -34,7 +35,6 @@ from netkit.monitor.rules_config import (
 )
 from netkit.monitor.rules_links import Links
 from netkit.monitor.rules_windows import PRODUCTION, WindowSet
-from netkit.paths import state_dir
 from netkit.procs import process_alive
 
 PROMETHEUS = "prometheus"
@@ -43,7 +43,7 @@ _BINARIES = {PROMETHEUS: ("prometheus",), ALERTMANAGER: ("prometheus-alertmanage
 
 
 def default_stack_dir() -> Path:
-    return state_dir() / "monitor" / "stack"
+    return monitor_dir() / "stack"
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,11 @@ def _url(directory: Path, name: str) -> str:
 
 def _our_pid(directory: Path, name: str) -> int | None:
     """The recorded PID, only if that process still runs with our config (PIDs get reused)."""
+    if (pid := read_pid(_pidfile(directory, name))) is None:
+        return None
     try:
-        pid = int(_pidfile(directory, name).read_text(encoding="utf-8").strip())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except (OSError, ValueError):
+    except OSError:
         return None
     return pid if str(directory / f"{name}.yml") in cmdline else None
 
