@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import accumulate
 
 import pytest
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
-from netkit.monitor.cache import DYNAMIC_COLUMNS, InterfaceRow, MonitorCache, ProbeResult, label_text
+from netkit.monitor.cache import DYNAMIC_COLUMNS, RTT_LES, InterfaceRow, MonitorCache, ProbeResult, label_text
 from netkit.monitor.collectors import collectors_for, registry_for
 from netkit.monitor.families import render_metrics
-from netkit.monitor.plan import INTERFACE_LABELS, build_plan
-from prometheus_client import generate_latest
+from netkit.monitor.plan import INTERFACE_LABELS, PROBE_LABELS, build_plan
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import HistogramMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 
 CONTRACT = ["netkit_device_up", "netkit_snmp_poll_duration_seconds", "netkit_snmp_poll_errors_total", "netkit_snmp_last_success_timestamp_seconds", "netkit_device_uptime_seconds", "netkit_interface_receive_bytes_total", "netkit_interface_transmit_bytes_total", "netkit_interface_receive_packets_total", "netkit_interface_transmit_packets_total", "netkit_interface_receive_errors_total", "netkit_interface_transmit_errors_total", "netkit_interface_receive_discards_total", "netkit_interface_transmit_discards_total", "netkit_interface_oper_up", "netkit_interface_admin_up", "netkit_interface_speed_bits_per_second", "netkit_circuit_committed_bits_per_second", "netkit_probe_success", "netkit_probe_cycles_total", "netkit_probe_cycles_failed_total", "netkit_probe_packets_sent_total", "netkit_probe_packets_received_total", "netkit_probe_packets_slow_total", "netkit_probe_rtt_seconds_bucket", "netkit_probe_rtt_seconds_sum", "netkit_probe_rtt_seconds_count", "netkit_probe_loss_ratio", "netkit_probe_jitter_seconds", "netkit_probe_rtt_avg_seconds", "netkit_mou_availability_ratio", "netkit_mou_latency_seconds", "netkit_mou_loss_ratio", "netkit_mou_bandwidth_bits_per_second", "netkit_mou_period_seconds", "netkit_site_maintenance", "netkit_site_info", "netkit_exporter_scrape_duration_seconds", "netkit_exporter_targets"]
@@ -126,6 +128,23 @@ def test_fast_exposition_equals_prometheus_client(inventory) -> None:  # type: i
 
     assert samples(fast) == samples(slow)
     assert "# TYPE netkit_interface_receive_bytes_total counter" in fast
+    # the probe histogram as prometheus_client itself would write it
+    reference = HistogramMetricFamily("netkit_probe_rtt_seconds", "RTT", labels=PROBE_LABELS)
+    for st in cache.probes.values():
+        reference.add_metric(list(st.spec.labels), [(le, float(n)) for le, n in
+                                                    zip(RTT_LES, accumulate(st.bucket_counts), strict=True)], st.rtt_sum)
+    registry = CollectorRegistry()
+    registry.register(_Fixed(reference))
+    assert samples(generate_latest(registry).decode()).items() <= samples(fast).items()
+    assert "# TYPE netkit_probe_rtt_seconds histogram" in fast
+
+
+class _Fixed:
+    def __init__(self, metric: HistogramMetricFamily) -> None:
+        self.metric = metric
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        yield self.metric
 
 
 def test_labels_are_escaped_and_secrets_absent(inventory) -> None:  # type: ignore[no-untyped-def]

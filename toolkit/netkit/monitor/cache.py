@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from netkit.monitor.plan import DeviceSpec, MonitorPlan, ProbeSpec
+from netkit.monitor.plan import PROBE_LABELS, DeviceSpec, MonitorPlan, ProbeSpec
 
 # RTT histogram bounds (seconds): fine below 10 ms for LAN/metro sites, coarse up to satellite links.
 RTT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5)
+RTT_LES = (*(repr(b) for b in RTT_BUCKETS), "+Inf")  # the histogram's `le` labels (ProbeState.bucket_counts)
 POLL_ERROR_REASONS = ("timeout", "auth", "other")
 
 # Interface columns in the order InterfaceRow.values holds them.
@@ -126,6 +127,10 @@ class ProbeState:
     cert_expiry: float | None = None
     last_error: str = ""
     last_cycle: float | None = None
+    label_text: str = field(init=False, repr=False)  # of spec.labels, rendered once
+
+    def __post_init__(self) -> None:
+        self.label_text = label_text(PROBE_LABELS, self.spec.labels)
 
     def record(self, result: ProbeResult, now: float) -> None:
         for rtt in result.rtts:
@@ -147,15 +152,6 @@ class ProbeState:
         self.last_error = result.error
         self.success = result.success
         self.last_cycle = now
-
-    def cumulative_buckets(self) -> list[tuple[str, int]]:
-        """(le, cumulative count) pairs ending with +Inf."""
-        out: list[tuple[str, int]] = []
-        total = 0
-        for bound, count in zip((*RTT_BUCKETS, float("inf")), self.bucket_counts, strict=True):
-            total += count
-            out.append(("+Inf" if bound == float("inf") else repr(bound), total))
-        return out
 
 
 class MonitorCache:

@@ -6,15 +6,16 @@ a device: a scrape reads what the pollers and probers last wrote.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from itertools import accumulate
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from netkit.monitor.cache import DYNAMIC_COLUMNS, MonitorCache
-from netkit.monitor.families import FastFamily
+from netkit.monitor.cache import DYNAMIC_COLUMNS, RTT_LES, MonitorCache, ProbeState
+from netkit.monitor.families import FastFamily, FastHistogram
 from netkit.monitor.maintenance import any_open
 from netkit.monitor.plan import (
     CIRCUIT_LABELS,
@@ -35,6 +36,15 @@ INTERFACE_COUNTERS = (
      "out_errors"),
     ("netkit_interface_receive_discards", "Inbound packets discarded (IF-MIB ifInDiscards).", "in_discards"),
     ("netkit_interface_transmit_discards", "Outbound packets discarded (IF-MIB ifOutDiscards).", "out_discards"),
+)
+
+# (metric name, help, Agreement attribute) of the agreed thresholds, one series per probe target.
+MOU_FAMILIES = (
+    ("netkit_mou_availability_ratio", "Agreed availability (MoU), e.g. 0.995.", "availability_ratio"),
+    ("netkit_mou_latency_seconds", "Agreed maximum round-trip time.", "latency_seconds"),
+    ("netkit_mou_loss_ratio", "Agreed maximum packet loss.", "loss_ratio"),
+    ("netkit_mou_bandwidth_bits_per_second", "Agreed bandwidth.", "bandwidth_bps"),
+    ("netkit_mou_period_seconds", "Period the agreement is measured over.", "period_seconds"),
 )
 
 
@@ -130,43 +140,37 @@ class ProbeCollector:
         self.cache = cache
 
     def collect(self) -> Iterator[Metric]:
-        states = list(self.cache.probes.values())
+        rows = [(st.spec.labels, st.label_text, st) for st in self.cache.probes.values()]
 
-        def gauge(name: str, doc: str) -> GaugeMetricFamily:
-            return GaugeMetricFamily(name, doc, labels=PROBE_LABELS)
+        def family(name: str, doc: str, typ: str, value: Callable[[ProbeState], float | None]) -> FastFamily:
+            fam = FastFamily(name, doc, typ, PROBE_LABELS)
+            fam.add_rows([(labels, text, value(st)) for labels, text, st in rows])
+            return fam
 
-        def counter(name: str, doc: str) -> CounterMetricFamily:
-            return CounterMetricFamily(name, doc, labels=PROBE_LABELS)
-
-        success = gauge("netkit_probe_success", "1 if the target answered in the last cycle.")
-        cycles = counter("netkit_probe_cycles", "Probe cycles run.")
-        failed = counter("netkit_probe_cycles_failed", "Probe cycles in which the target did not answer.")
-        sent = counter("netkit_probe_packets_sent", "ICMP echo requests sent (TCP/HTTP: one per cycle).")
-        received = counter("netkit_probe_packets_received", "Replies received (TCP/HTTP: successful attempts).")
-        slow = counter("netkit_probe_packets_slow", "Replies slower than the site's MoU latency.")
-        rtt = HistogramMetricFamily("netkit_probe_rtt_seconds", "Round-trip time of every reply.",
-                                    labels=PROBE_LABELS)
-        loss = gauge("netkit_probe_loss_ratio", "Share of probes lost in the last cycle.")
-        jitter = gauge("netkit_probe_jitter_seconds", "Mean absolute difference of consecutive RTTs, last cycle.")
-        avg = gauge("netkit_probe_rtt_avg_seconds", "Mean RTT of the last cycle.")
-        status = gauge("netkit_probe_http_status_code", "HTTP status of the last cycle (http targets).")
-        expiry = gauge("netkit_probe_tls_cert_expiry_timestamp_seconds",
-                       "Unix time the target's TLS certificate expires (https targets).")
-        for st in states:
-            labels = list(st.spec.labels)
-            if st.success is not None:
-                success.add_metric(labels, 1.0 if st.success else 0.0)
-            cycles.add_metric(labels, float(st.cycles))
-            failed.add_metric(labels, float(st.cycles_failed))
-            sent.add_metric(labels, float(st.sent))
-            received.add_metric(labels, float(st.received))
-            slow.add_metric(labels, float(st.slow))
-            rtt.add_metric(labels, [(le, float(n)) for le, n in st.cumulative_buckets()], st.rtt_sum)
-            for fam, value in ((loss, st.loss_ratio), (jitter, st.jitter), (avg, st.rtt_avg),
-                               (status, st.http_status), (expiry, st.cert_expiry)):
-                if value is not None:
-                    fam.add_metric(labels, float(value))
-        yield from (success, cycles, failed, sent, received, slow, rtt, loss, jitter, avg, status, expiry)
+        yield family("netkit_probe_success", "1 if the target answered in the last cycle.", "gauge",
+                     lambda st: None if st.success is None else int(st.success))
+        yield family("netkit_probe_cycles", "Probe cycles run.", "counter", lambda st: st.cycles)
+        yield family("netkit_probe_cycles_failed", "Probe cycles in which the target did not answer.", "counter",
+                     lambda st: st.cycles_failed)
+        yield family("netkit_probe_packets_sent", "ICMP echo requests sent (TCP/HTTP: one per cycle).", "counter",
+                     lambda st: st.sent)
+        yield family("netkit_probe_packets_received", "Replies received (TCP/HTTP: successful attempts).", "counter",
+                     lambda st: st.received)
+        yield family("netkit_probe_packets_slow", "Replies slower than the site's MoU latency.", "counter",
+                     lambda st: st.slow)
+        rtt = FastHistogram("netkit_probe_rtt_seconds", "Round-trip time of every reply.", PROBE_LABELS, RTT_LES)
+        rtt.add_rows([(labels, text, list(accumulate(st.bucket_counts)), st.rtt_sum) for labels, text, st in rows])
+        yield rtt
+        yield family("netkit_probe_loss_ratio", "Share of probes lost in the last cycle.", "gauge",
+                     lambda st: st.loss_ratio)
+        yield family("netkit_probe_jitter_seconds", "Mean absolute difference of consecutive RTTs, last cycle.",
+                     "gauge", lambda st: st.jitter)
+        yield family("netkit_probe_rtt_avg_seconds", "Mean RTT of the last cycle.", "gauge", lambda st: st.rtt_avg)
+        yield family("netkit_probe_http_status_code", "HTTP status of the last cycle (http targets).", "gauge",
+                     lambda st: st.http_status)
+        yield family("netkit_probe_tls_cert_expiry_timestamp_seconds",
+                     "Unix time the target's TLS certificate expires (https targets).", "gauge",
+                     lambda st: st.cert_expiry)
 
 
 class AgreementCollector:
@@ -174,25 +178,15 @@ class AgreementCollector:
 
     def __init__(self, cache: MonitorCache) -> None:
         self.cache = cache
+        self.mou_rows = [[(st.spec.labels, st.label_text, float(getattr(st.spec.mou, attr)))
+                          for st in cache.probes.values()] for _, _, attr in MOU_FAMILIES]  # fixed by the plan
 
     def collect(self) -> Iterator[Metric]:
         plan = self.cache.plan
-        fams = {
-            "availability_ratio": GaugeMetricFamily("netkit_mou_availability_ratio",
-                                                    "Agreed availability (MoU), e.g. 0.995.", labels=PROBE_LABELS),
-            "latency_seconds": GaugeMetricFamily("netkit_mou_latency_seconds", "Agreed maximum round-trip time.",
-                                                 labels=PROBE_LABELS),
-            "loss_ratio": GaugeMetricFamily("netkit_mou_loss_ratio", "Agreed maximum packet loss.",
-                                            labels=PROBE_LABELS),
-            "bandwidth_bps": GaugeMetricFamily("netkit_mou_bandwidth_bits_per_second", "Agreed bandwidth.",
-                                               labels=PROBE_LABELS),
-            "period_seconds": GaugeMetricFamily("netkit_mou_period_seconds",
-                                                "Period the agreement is measured over.", labels=PROBE_LABELS),
-        }
-        for p in plan.probes:
-            for attr, fam in fams.items():
-                fam.add_metric(list(p.labels), float(getattr(p.mou, attr)))
-        yield from fams.values()
+        for (name, doc, _), rows in zip(MOU_FAMILIES, self.mou_rows, strict=True):
+            fam = FastFamily(name, doc, "gauge", PROBE_LABELS)
+            fam.add_rows(rows)
+            yield fam
         now = datetime.fromtimestamp(self.cache.clock(), UTC)
         maint = GaugeMetricFamily("netkit_site_maintenance", "1 while a declared maintenance window is open.",
                                   labels=SITE_LABELS)
