@@ -20,6 +20,7 @@ from netkit.monitor.rules_windows import duration
 from netkit.monitor.slo import outside_maintenance, sli_events
 
 STEP_S = 300  # the subquery step: 5-minute rates tile the period exactly
+STEP = duration(STEP_S)
 DAY_S = 86400
 
 
@@ -123,15 +124,20 @@ def _by_site(samples: list[Sample]) -> dict[str, float | None]:
 
 def _events_ratio_expr(sel: str, sli: str, window: str, good: bool = False) -> str:
     """Share of bad (or good) events of the SLI per site over `window`, maintenance excluded."""
-    bad, total = (outside_maintenance(e, sel, f"{STEP_S // 60}m") for e in sli_events(sel, f"{STEP_S // 60}m")[sli])
-    num = f"sum by (site) (sum_over_time(({bad})[{window}:{STEP_S // 60}m]))"
-    den = f"sum by (site) (sum_over_time(({total})[{window}:{STEP_S // 60}m]))"
+    bad, total = (outside_maintenance(e, sel, STEP) for e in sli_events(sel, STEP)[sli])
+    num = f"sum by (site) (sum_over_time(({bad})[{window}:{STEP}]))"
+    den = f"sum by (site) (sum_over_time(({total})[{window}:{STEP}]))"
     return f"1 - {num} / {den}" if good else f"{num} / {den}"
 
 
 def _events_total_expr(sel: str, sli: str, window: str) -> str:
-    total = outside_maintenance(sli_events(sel, f"{STEP_S // 60}m")[sli][1], sel, f"{STEP_S // 60}m")
-    return f"sum by (site) (sum_over_time(({total})[{window}:{STEP_S // 60}m])) * {STEP_S}"
+    total = outside_maintenance(sli_events(sel, STEP)[sli][1], sel, STEP)
+    return f"sum by (site) (sum_over_time(({total})[{window}:{STEP}])) * {STEP_S}"
+
+
+def _rtt_mean_expr(sel: str, window: str) -> str:
+    return (f"sum by (site) (increase(netkit_probe_rtt_seconds_sum{{{sel}}}[{window}])) / "
+            f"sum by (site) (increase(netkit_probe_rtt_seconds_count{{{sel}}}[{window}]))")
 
 
 def build_sla_report(client: PrometheusClient, period: Period, ministry: str | None = None,
@@ -152,11 +158,10 @@ def build_sla_report(client: PrometheusClient, period: Period, ministry: str | N
         "availability_target": q(f"max by (site) (max_over_time(netkit_mou_availability_ratio{{{sel}}}[{w}]))"),
         "latency_target_s": q(f"max by (site) (max_over_time(netkit_mou_latency_seconds{{{sel}}}[{w}]))"),
         "loss_target": q(f"max by (site) (max_over_time(netkit_mou_loss_ratio{{{sel}}}[{w}]))"),
-        "latency_mean_s": q(f"sum by (site) (increase(netkit_probe_rtt_seconds_sum{{{sel}}}[{w}])) / "
-                            f"sum by (site) (increase(netkit_probe_rtt_seconds_count{{{sel}}}[{w}]))"),
+        "latency_mean_s": q(_rtt_mean_expr(sel, w)),
         "latency_p95_s": q(f"histogram_quantile(0.95, sum by (site, le) "
                            f"(increase(netkit_probe_rtt_seconds_bucket{{{sel}}}[{w}])))"),
-        "maintenance_s": q(f"sum_over_time((max by (site) (netkit_site_maintenance{{{sel}}}))[{w}:{STEP_S // 60}m])"
+        "maintenance_s": q(f"sum_over_time((max by (site) (netkit_site_maintenance{{{sel}}}))[{w}:{STEP}])"
                            f" * {STEP_S}"),
         "probe_cycles": q(_events_total_expr(sel, "availability", w)),
         "packets_sent": q(_events_total_expr(sel, "loss", w)),
@@ -187,8 +192,7 @@ def _daily(client: PrometheusClient, sel: str, period: Period) -> dict[str, list
     exprs = {
         "availability": _events_ratio_expr(sel, "availability", day, good=True),
         "loss": _events_ratio_expr(sel, "loss", day),
-        "rtt_mean_s": (f"sum by (site) (increase(netkit_probe_rtt_seconds_sum{{{sel}}}[{day}])) / "
-                       f"sum by (site) (increase(netkit_probe_rtt_seconds_count{{{sel}}}[{day}]))"),
+        "rtt_mean_s": _rtt_mean_expr(sel, day),
     }
     points: dict[str, dict[float, dict[str, float | None]]] = {}
     for field, expr in exprs.items():
