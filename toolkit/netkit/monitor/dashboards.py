@@ -182,8 +182,8 @@ def check_queries(boards: dict[str, dict[str, Any]]) -> None:
 
 def write_dashboards(out_dir: Path, boards: dict[str, dict[str, Any]]) -> list[Path]:
     check_queries(boards)
+    for uid, data in boards.items():
+        if data["uid"] != uid:
+            raise AssertionError(f"{uid}.json would hold dashboard {data['uid']}")
     texts = {f"{uid}.json": dump(data) for uid, data in boards.items()}
-    for name, text in texts.items():
-        if json.loads(text)["uid"] != name.removesuffix(".json"):
-            raise AssertionError(f"{name} does not round-trip")
     return _write_generated(out_dir, texts, "netkit-*.json", generated=lambda t: GENERATED_NOTE in t)
