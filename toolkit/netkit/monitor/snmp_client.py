@@ -33,8 +33,8 @@ from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials
 from netkit.monitor import snmp_fastpdu
 
-Oid = tuple[int, ...]
-Value = int | str | None
+Oid = snmp_fastpdu.Oid
+Value = snmp_fastpdu.Value
 VarBind = tuple[Oid, Value]
 
 _AUTH_ERRORS = (errind.UnknownUserName, errind.WrongDigest, errind.DecryptionError, errind.AuthenticationError,
