@@ -94,6 +94,7 @@ stack_app = typer.Typer(help="Run Prometheus and Alertmanager on loopback from t
                         no_args_is_help=True)
 StackDirOption = Annotated[Path | None, typer.Option("--dir", help="Config, data, logs and pidfiles "
                                                      "(default: <state dir>/monitor/stack).")]
+_STACK_DEFAULTS = monitor_stack.StackSettings()
 
 
 def _print_state(state: monitor_stack.StackState, json: bool) -> None:
@@ -112,9 +113,9 @@ def _print_state(state: monitor_stack.StackState, json: bool) -> None:
 def stack_up(
     inventory: InventoryOption = None,
     exporter: Annotated[list[str] | None, typer.Option(help="host:port of a netkit exporter (repeatable).")] = None,
-    prometheus: Annotated[str, typer.Option(help="Prometheus listen address.")] = "127.0.0.1:9090",
+    prometheus: Annotated[str, typer.Option(help="Prometheus listen address.")] = _STACK_DEFAULTS.prometheus_listen,
     alertmanager_listen: Annotated[str, typer.Option("--alertmanager", help="Alertmanager listen address.")] = (
-        "127.0.0.1:9093"),
+        _STACK_DEFAULTS.alertmanager_listen),
     webhook: Annotated[str, typer.Option(help="Alert receivers' base URL.")] = AlertmanagerSettings().webhook_base,
     windows: WindowsOption = "production",
     directory: StackDirOption = None,
@@ -125,7 +126,7 @@ def stack_up(
     ws = _windows(windows)
     settings = monitor_stack.StackSettings(
         prometheus_listen=prometheus, alertmanager_listen=alertmanager_listen,
-        exporters=tuple(exporter or ["127.0.0.1:9430"]), windows=ws, alertmanager=settings_for(ws, webhook))
+        exporters=tuple(exporter or _STACK_DEFAULTS.exporters), windows=ws, alertmanager=settings_for(ws, webhook))
     _print_state(monitor_stack.up(inv, settings, directory), json)
 
 
