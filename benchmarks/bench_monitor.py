@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.labenv import machine_lock
+
 PREFIX = "nkbm-"
 NOC = PREFIX + "noc"
 AGENTS = 50
@@ -85,59 +87,44 @@ def bench_metrics() -> None:
 
 
 # ----------------------------------------------------------------------------- namespaces
-def _ip(*args: str, stdin: str | None = None) -> None:
-    r = subprocess.run(["ip", *args], input=stdin, capture_output=True, text=True)
-    if r.returncode:
-        raise RuntimeError(f"ip {' '.join(args)}: {r.stderr.strip()}")
+def drop_namespaces() -> None:
+    """Kill every process in the benchmark's namespaces (the snmpd agents, the inner run), delete them."""
+    from netkit.lab.network import delete_namespaces
+    from netkit.lab.system import NETNS_DIR, empty_namespaces
 
-
-def _namespaces() -> list[str]:
-    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return [line.split()[0] for line in out.splitlines() if line.startswith(PREFIX)]
-
-
-def teardown(work: Path) -> None:
-    for pidfile in work.glob("a*/snmpd.pid"):
-        with contextlib.suppress(OSError, ValueError):
-            os.kill(int(pidfile.read_text().strip()), 9)
-    for ns in _namespaces():
-        pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()
-        for pid in pids:
-            with contextlib.suppress(OSError, ValueError):
-                os.kill(int(pid), 9)
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-    shutil.rmtree(work, ignore_errors=True)
+    namespaces = sorted(p.name for p in NETNS_DIR.glob(PREFIX + "*"))
+    empty_namespaces(namespaces)
+    delete_namespaces(namespaces)
 
 
 def build(work: Path) -> None:
-    _ip("netns", "add", NOC)
-    _ip("-n", NOC, "-batch", "-", stdin=f"link set lo up\nlink add br0 type bridge\n"
-        f"addr add {AGENT_NET}.1/24 dev br0\nlink set br0 up\n")
-    pairs = "".join(f"link add a{j} type veth peer name b{j}\nlink set a{j} up\nlink set b{j} up\n"
-                    for j in range(PAIRS))
+    from netkit.lab.system import ip_batch, run
+
+    run(["ip", "netns", "add", NOC])
+    ip_batch(["link set lo up", "link add br0 type bridge", f"addr add {AGENT_NET}.1/24 dev br0", "link set br0 up"],
+             ns=NOC)
+    pairs = [line for j in range(PAIRS) for line in (f"link add a{j} type veth peer name b{j}", f"link set a{j} up",
+                                                     f"link set b{j} up")]
     for i in range(AGENTS):
         ns, addr = f"{PREFIX}a{i}", f"{AGENT_NET}.{10 + i}"
-        _ip("netns", "add", ns)
-        _ip("link", "add", "ul", "netns", ns, "type", "veth", "peer", "name", f"p{i}", "netns", NOC)
-        _ip("-n", NOC, "-batch", "-", stdin=f"link set p{i} master br0\nlink set p{i} up\n")
-        _ip("-n", ns, "-batch", "-", stdin=f"link set lo up\naddr add {addr}/24 dev ul\nlink set ul up\n" + pairs)
+        run(["ip", "netns", "add", ns])
+        run(["ip", "link", "add", "ul", "netns", ns, "type", "veth", "peer", "name", f"p{i}", "netns", NOC])
+        ip_batch([f"link set p{i} master br0", f"link set p{i} up"], ns=NOC)
+        ip_batch(["link set lo up", f"addr add {addr}/24 dev ul", "link set ul up", *pairs], ns=ns)
         d = work / f"a{i}"
         (d / "persist").mkdir(parents=True)
         (d / "agent.conf").write_text(
             f"rocommunity {COMMUNITY} {AGENT_NET}.0/24\n"
             "createUser netkit SHA nkbench-auth-key AES nkbench-priv-key\nrouser netkit priv\n")
-        subprocess.run(["ip", "netns", "exec", ns, "/usr/sbin/snmpd", "-C", "-c", str(d / "agent.conf"),
-                        "-Lf", "/dev/null", "-p", str(d / "snmpd.pid"), f"udp:{addr}:161"],
-                       env={**os.environ, "MIBS": "", "SNMP_PERSISTENT_DIR": str(d / "persist")},
-                       capture_output=True, check=True)
+        run(["ip", "netns", "exec", ns, "/usr/sbin/snmpd", "-C", "-c", str(d / "agent.conf"), "-Lf", "/dev/null",
+             "-p", str(d / "snmpd.pid"), f"udp:{addr}:161"], env={"MIBS": "", "SNMP_PERSISTENT_DIR": str(d / "persist")})
     # 1,000 addresses in one namespace behind a veth from the NOC namespace (routed there, not on the host)
-    _ip("netns", "add", ICMP_NS)
-    _ip("link", "add", "nk0", "netns", ICMP_NS, "type", "veth", "peer", "name", "icmp0", "netns", NOC)
-    _ip("-n", NOC, "-batch", "-", stdin="addr add 198.18.239.1/30 dev icmp0\nlink set icmp0 up\n"
-        f"route add {ICMP_NET} via 198.18.239.2\n")
-    addrs = "".join(f"addr add {a}/32 dev lo\n" for a in icmp_addresses())
-    _ip("-n", ICMP_NS, "-batch", "-", stdin="link set lo up\naddr add 198.18.239.2/30 dev nk0\nlink set nk0 up\n"
-        + addrs)
+    run(["ip", "netns", "add", ICMP_NS])
+    run(["ip", "link", "add", "nk0", "netns", ICMP_NS, "type", "veth", "peer", "name", "icmp0", "netns", NOC])
+    ip_batch(["addr add 198.18.239.1/30 dev icmp0", "link set icmp0 up", f"route add {ICMP_NET} via 198.18.239.2"],
+             ns=NOC)
+    ip_batch(["link set lo up", "addr add 198.18.239.2/30 dev nk0", "link set nk0 up",
+              *(f"addr add {a}/32 dev lo" for a in icmp_addresses())], ns=ICMP_NS)
 
 
 def icmp_addresses() -> list[str]:
@@ -335,22 +322,24 @@ def bench_network() -> None:
             or not Path("/usr/sbin/snmpd").exists():
         print("   SNMP/ICMP: skipped (needs root, iproute2, snmpd and prometheus-snmp-exporter)", flush=True)
         return
-    work = Path(tempfile.mkdtemp(prefix="netkit-bench-monitor-"))
-    teardown(Path("/nonexistent"))  # leftovers of an interrupted run
-    try:
-        started = time.perf_counter()
-        build(work)
-        print(f"   built {AGENTS} snmpd agents x {2 * PAIRS} interfaces and {ICMP_ADDRESSES} ICMP addresses "
-              f"in {time.perf_counter() - started:.1f} s", flush=True)
-        time.sleep(2)
-        proc = subprocess.run(["ip", "netns", "exec", NOC, sys.executable, "-m", "benchmarks.bench_monitor",
-                               "--inner", str(work)], capture_output=True, text=True, timeout=900,
-                              cwd=Path(__file__).resolve().parent.parent)
-        if proc.returncode:
-            raise RuntimeError(f"inner benchmark failed: {proc.stderr.strip()[-2000:]}")
-        res = json.loads(proc.stdout.strip().splitlines()[-1])
-    finally:
-        teardown(work)
+    with machine_lock():  # not beside a lab test session
+        drop_namespaces()  # leftovers of an interrupted run
+        work = Path(tempfile.mkdtemp(prefix="netkit-bench-monitor-"))
+        try:
+            started = time.perf_counter()
+            build(work)
+            print(f"   built {AGENTS} snmpd agents x {2 * PAIRS} interfaces and {ICMP_ADDRESSES} ICMP addresses "
+                  f"in {time.perf_counter() - started:.1f} s", flush=True)
+            time.sleep(2)
+            proc = subprocess.run(["ip", "netns", "exec", NOC, sys.executable, "-m", "benchmarks.bench_monitor",
+                                   "--inner", str(work)], capture_output=True, text=True, timeout=900,
+                                  cwd=Path(__file__).resolve().parent.parent)
+            if proc.returncode:
+                raise RuntimeError(f"inner benchmark failed: {proc.stderr.strip()[-2000:]}")
+            res = json.loads(proc.stdout.strip().splitlines()[-1])
+        finally:
+            drop_namespaces()
+            shutil.rmtree(work, ignore_errors=True)
     exp, nk1, nk, v3 = res["exporter"], res["netkit_v2c"], res["netkit_v2c_2w"], res["netkit_v3"]
     cold = res["netkit_v2c_cold"][0]
     IDLE_RATE[0] = res["agents_idle_cpu_per_s"]
