@@ -67,23 +67,23 @@ def bench_metrics() -> None:
             rows.append(InterfaceRow(i + 1, labels[-2], labels[-1], 1e9, (123456789012, 98765432, 1234567, 7654321,
                                      0, 1, 2, 3, 1, 1), labels, label_text(INTERFACE_LABELS, labels)))
         st.interfaces, st.up = tuple(rows), True
-    collectors = collectors_for(cache)
-    times, cpus = [], []
-    for _ in range(5):
+    collectors, registry = collectors_for(cache), registry_for(cache)
+    times, cpus, plains = [], [], []
+    for _ in range(5):  # netkit's renderer and prometheus_client's take turns
         started, cpu = time.perf_counter(), time.process_time()
         body = render_metrics(collectors)
         times.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu)
+        started = time.perf_counter()
+        generate_latest(registry)
+        plains.append(time.perf_counter() - started)
     series = sum(1 for line in body.split(b"\n") if line and not line.startswith(b"#"))
-    started = time.perf_counter()
-    generate_latest(registry_for(cache))
-    plain = time.perf_counter() - started
-    best = min(times)
+    best, plain = min(times), min(plains)
     print(f"   /metrics: {series} series, {len(body) / 1e6:.1f} MB in {best * 1000:.0f} ms "
           f"(median {statistics.median(times) * 1000:.0f} ms, cpu {min(cpus) * 1000:.0f} ms; "
           f"target < 250 ms: {'met' if best < 0.25 else 'MISSED'}); "
           f"prometheus_client.generate_latest on the same collectors {plain * 1000:.0f} ms "
-          f"(netkit {plain / best:.1f}x faster)", flush=True)
+          f"(best of 5 each, taking turns: netkit {plain / best:.1f}x faster)", flush=True)
 
 
 # ----------------------------------------------------------------------------- namespaces
