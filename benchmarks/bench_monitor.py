@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from netkit.monitor.snmp_client import oid
+from netkit.monitor.snmp_poller import DYNAMIC_OIDS, IF, IF_X, STATIC_OIDS
+
 from benchmarks.labenv import machine_lock
 
 PREFIX = "nkbm-"
@@ -36,7 +39,6 @@ ICMP_ADDRESSES = 1000
 COMMUNITY = "nkbench"
 ROUNDS = 7  # cycles of each poller, taking turns
 
-IF_X, IF = "1.3.6.1.2.1.31.1.1.1.", "1.3.6.1.2.1.2.2.1."
 EXPORTER_COLUMNS = {  # the same columns netkit asks for, as the snmp_exporter module walks them
     "ifHCInOctets": (IF_X + "6", "counter"), "ifHCOutOctets": (IF_X + "10", "counter"),
     "ifHCInUcastPkts": (IF_X + "7", "counter"), "ifHCOutUcastPkts": (IF_X + "11", "counter"),
@@ -150,12 +152,15 @@ AGENT_PIDFILES: list[Path] = []
 
 
 def _exporter_module() -> str:
+    # the dynamic columns netkit polls every cycle, and ifHighSpeed (a static one) as the exporter's speed gauge
+    assert {oid(o) for o, _ in EXPORTER_COLUMNS.values()} == {*DYNAMIC_OIDS, oid(IF_X + "15")}
+    assert oid(IF_X + "15") in STATIC_OIDS
     lines = ["netkit_bench_if_mib:", "  version: 2", "  max_repetitions: 25", "  retries: 1", "  timeout: 10s",
              "  auth:", f"    community: {COMMUNITY}", "  walk:"]
     walk = sorted({o for o, _ in EXPORTER_COLUMNS.values()} | {IF_X + "1", IF_X + "18"})
     lines += [f"  - {w}" for w in walk] + ["  metrics:"]
-    for name, (oid, typ) in EXPORTER_COLUMNS.items():
-        lines += [f"  - name: {name}", f"    oid: {oid}", f"    type: {typ}", "    indexes:",
+    for name, (column, typ) in EXPORTER_COLUMNS.items():
+        lines += [f"  - name: {name}", f"    oid: {column}", f"    type: {typ}", "    indexes:",
                   "    - labelname: ifIndex", "      type: gauge", "    lookups:"]
         for label, col in (("ifName", "1"), ("ifAlias", "18")):
             lines += ["    - labels: [ifIndex]", f"      labelname: {label}", f"      oid: {IF_X}{col}",
