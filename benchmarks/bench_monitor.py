@@ -262,7 +262,7 @@ def _snmp_rounds(work: Path, rounds: int) -> dict[str, list[dict[str, float]]]:
                     out["netkit_v2c_cold"].append(cold)
             for n in range(rounds):
                 order: list[str] = ["exporter", *monitors]
-                for name in order[n % 3:] + order[:n % 3]:
+                for name in order[n % len(order):] + order[:n % len(order)]:
                     await asyncio.sleep(0.5)  # let the agents' answers of the last cycle drain
                     out[name].append(await (exporter.cycle(client) if name == "exporter"
                                             else _netkit_cycle(monitors[name])))
@@ -312,11 +312,8 @@ def inner(work: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- report
-IDLE_RATE = [0.0]
-
-
-def _summary(rows: list[dict[str, float]]) -> str:
-    above_idle = statistics.median(r["agents_cpu"] - IDLE_RATE[0] * r["wall"] for r in rows)
+def _summary(rows: list[dict[str, float]], idle_rate: float) -> str:
+    above_idle = statistics.median(r["agents_cpu"] - idle_rate * r["wall"] for r in rows)
     return f"wall {min(r['wall'] for r in rows):.2f} s (median {statistics.median(r['wall'] for r in rows):.2f}), " \
            f"cpu {statistics.median(r['cpu'] for r in rows):.2f} s, " \
            f"the 50 snmpd {above_idle:.2f} s above their idle load"
@@ -347,21 +344,21 @@ def bench_network() -> None:
             shutil.rmtree(work, ignore_errors=True)
     exp, nk1, nk, v3 = res["exporter"], res["netkit_v2c"], res["netkit_v2c_2w"], res["netkit_v3"]
     cold = res["netkit_v2c_cold"][0]
-    IDLE_RATE[0] = res["agents_idle_cpu_per_s"]
-    print(f"   the 50 idle snmpd agents alone use {IDLE_RATE[0]:.2f} CPU cores (interface refresh); "
+    idle = res["agents_idle_cpu_per_s"]
+    print(f"   the 50 idle snmpd agents alone use {idle:.2f} CPU cores (interface refresh); "
           f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"{ROUNDS} cycles of each, taking turns", flush=True)
     e_wall = statistics.median(r["wall"] for r in exp)
     n_wall = statistics.median(r["wall"] for r in nk1)
     e_cpu = statistics.median(r["cpu"] for r in exp)
     n_cpu = statistics.median(r["cpu"] for r in nk1)
-    print(f"   snmp_exporter 0.21, 50 concurrent scrapes (module: 13 columns, max_repetitions 25): {_summary(exp)}, "
+    print(f"   snmp_exporter 0.21, 50 concurrent scrapes (module: 13 columns, max_repetitions 25): {_summary(exp, idle)}, "
           f"{int(exp[0]['interfaces'])} interfaces, all ok: {all(r['ok'] for r in exp)}", flush=True)
-    print(f"   netkit full cycle, v2c, one process (the default; 10 dynamic columns, static cached): {_summary(nk1)}, "
+    print(f"   netkit full cycle, v2c, one process (the default; 10 dynamic columns, static cached): {_summary(nk1, idle)}, "
           f"{int(nk1[0]['interfaces'])} interfaces, all ok: {all(r['ok'] for r in nk1)}; "
           f"cold first cycle (with ifName/ifAlias/ifHighSpeed) {cold['wall']:.2f} s wall, {cold['cpu']:.2f} s cpu",
           flush=True)
-    print(f"   netkit full cycle, v2c, 2 polling workers: {_summary(nk)}, all ok: {all(r['ok'] for r in nk)}",
+    print(f"   netkit full cycle, v2c, 2 polling workers: {_summary(nk, idle)}, all ok: {all(r['ok'] for r in nk)}",
           flush=True)
     print(f"   netkit full cycle, SNMPv3 authPriv SHA/AES, one process: cold {v3[0]['wall']:.2f} s, "
           f"steady {v3[-1]['wall']:.2f} s wall, {v3[-1]['cpu']:.2f} s cpu, all ok: {bool(v3[-1]['ok'])}", flush=True)
