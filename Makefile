@@ -5,10 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 NETKIT := $(BIN)/netkit
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := frr frr-snmp frr-pythontools snmpd snmp openssh-server openssh-client iproute2 nftables procps \
-  psmisc iputils-ping prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-blackbox-exporter
+DEB_PACKAGES := python3-venv git frr frr-snmp frr-pythontools snmpd snmp openssh-server openssh-client iproute2 \
+  nftables procps iputils-ping prometheus prometheus-alertmanager prometheus-snmp-exporter
 
-.PHONY: demo demo-down test lint bench deps venv clean unit labtest
+.PHONY: demo demo-down test lint bench deps venv clean unit
 
 deps:  ## Debian packages (only when root; otherwise say what is missing)
 	@bash .ci/install-debs $(DEB_PACKAGES)
@@ -43,4 +43,4 @@ bench: deps venv
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info toolkit/*.egg-info
