@@ -41,6 +41,14 @@ class Router:
         self.ns = f"nkcfg-{os.getpid()}-{next(_counter)}"
         self.hostname = hostname
         self.etc = FRR_ETC / self.ns
+        try:
+            self._start(config)
+        except BaseException:
+            self.remove()  # the caller never gets this object to clean up: leave no namespace or daemon behind
+            raise
+
+    def _start(self, config: str) -> None:
+        hostname = self.hostname
         _run("ip", "netns", "add", self.ns)
         _run("ip", "-n", self.ns, "link", "set", "lo", "up")
         # the interfaces the config names (veth pairs: this kernel has no dummy interfaces)
