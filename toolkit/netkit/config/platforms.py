@@ -16,33 +16,28 @@ class PlatformTraits:
     svi: str = "Vlan{vlan}"
     qos: bool = True
     switch_uplink: str = ""
-    switch_access_ports: tuple[str, ...] = ()
     switch_access_range: str = ""
-
-
-def _ports(fmt: str, first: int, last: int) -> tuple[str, ...]:
-    return tuple(fmt.format(n) for n in range(first, last + 1))
 
 
 PLATFORMS: dict[Platform, PlatformTraits] = {
     Platform.FRR: PlatformTraits(main_file="frr.conf", syntax="frr", loopback="lo", qos=False),
     Platform.IOS: PlatformTraits(
         main_file="ios.cfg", syntax="ios", loopback="Loopback0",
-        switch_uplink="GigabitEthernet1/0/48", switch_access_ports=_ports("GigabitEthernet1/0/{}", 1, 44),
+        switch_uplink="GigabitEthernet1/0/48",
         switch_access_range="GigabitEthernet1/0/1 - 44",
     ),
     Platform.EOS: PlatformTraits(
         main_file="eos.cfg", syntax="eos", loopback="Loopback0",
-        switch_uplink="Ethernet48", switch_access_ports=_ports("Ethernet{}", 1, 44), switch_access_range="Ethernet1-44",
+        switch_uplink="Ethernet48", switch_access_range="Ethernet1-44",
     ),
     Platform.JUNOS: PlatformTraits(
         main_file="junos.conf", syntax="junos", loopback="lo0", loopback_unit="lo0.0", svi="irb.{vlan}",
-        switch_uplink="ge-0/0/47", switch_access_ports=_ports("ge-0/0/{}", 0, 43),
+        switch_uplink="ge-0/0/47",
         switch_access_range="ge-0/0/0 to ge-0/0/43",
     ),
     Platform.HUAWEI_VRP: PlatformTraits(
         main_file="vrp.cfg", syntax="vrp", loopback="LoopBack0", svi="Vlanif{vlan}",
-        switch_uplink="GigabitEthernet0/0/48", switch_access_ports=_ports("GigabitEthernet0/0/{}", 1, 44),
+        switch_uplink="GigabitEthernet0/0/48",
         switch_access_range="GigabitEthernet0/0/1 to GigabitEthernet0/0/44",
     ),
     Platform.ROUTEROS: PlatformTraits(main_file="routeros.rsc", syntax="routeros", loopback="loopback"),
