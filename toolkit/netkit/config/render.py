@@ -49,7 +49,6 @@ def _environment(root: str) -> jinja2.Environment:
         autoescape=False,  # configuration text, not HTML
         auto_reload=False,  # templates do not change during a run; saves a stat per include
     )
-    env.filters["indent_lines"] = lambda text, width=1: "\n".join(" " * width + ln for ln in str(text).splitlines())
     return env
 
 
