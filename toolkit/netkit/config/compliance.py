@@ -137,12 +137,13 @@ def compare(rendered: RenderedConfig, running_text: str, site: str, source: str)
     _secret_matches(intended, running)
     want = {_lineage(ln) for ln in intended.lines}
     have = {_lineage(ln) for ln in running.lines}
+    feature = {lin: feature_of(syntax, lin) for lin in want | have}
     by_feature: dict[str, tuple[list[str], list[str]]] = {}
     for lin in sorted(want - have):
-        by_feature.setdefault(feature_of(syntax, lin), ([], []))[0].append(SEP.join(lin))
+        by_feature.setdefault(feature[lin], ([], []))[0].append(SEP.join(lin))
     for lin in sorted(have - want):
-        by_feature.setdefault(feature_of(syntax, lin), ([], []))[1].append(SEP.join(lin))
-    names = sorted({feature_of(syntax, lin) for lin in want | have})
+        by_feature.setdefault(feature[lin], ([], []))[1].append(SEP.join(lin))
+    names = sorted(set(feature.values()))
     features = [FeatureCompliance(feature=f, compliant=f not in by_feature, missing=by_feature.get(f, ([], []))[0],
                                   extra=by_feature.get(f, ([], []))[1]) for f in names]
     compliant = not by_feature
