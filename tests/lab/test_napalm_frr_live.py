@@ -11,8 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from napalm.base.exceptions import CommitError, MergeConfigException, ReplaceCon
 from napalm.base.test import helpers
 from napalm_frr import FrrDriver
 from napalm_frr.getters import strip_banner
+from netkit.lab.system import wait_for
 
 if TYPE_CHECKING:
     from tests.lab.conftest import Lab
@@ -35,15 +35,6 @@ CHANGE = "ip route 198.18.250.0/24 blackhole\n"  # harmless: a discard route ins
 
 def running(lab: Lab, device: str) -> str:
     return strip_banner(lab.vtysh(device, "show running-config"))
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 @dataclass
@@ -170,7 +161,7 @@ def test_unconfirmed_commit_reverts_by_itself(router: Router) -> None:
         dev.load_replace_candidate(config=router.with_change())
         dev.commit_config(revert_in=10)
         assert CHANGE in router.running()
-        assert wait_for(lambda: router.running() == router.factory, timeout=60)
+        assert wait_for(lambda: router.running() == router.factory, timeout=60, interval=0.5)
         assert not dev.has_pending_commit()
     finally:
         dev.close()
@@ -201,8 +192,8 @@ def test_killed_ssh_session_right_after_commit_reverts(router: Router) -> None:
         for pid in sessions:
             subprocess.run(["kill", "-KILL", str(pid)], check=True)
         assert CHANGE in router.running()
-        assert wait_for(lambda: router.running() == router.factory, timeout=60)
-        assert wait_for(lambda: not dev.is_alive()["is_alive"], timeout=5)
+        assert wait_for(lambda: router.running() == router.factory, timeout=60, interval=0.5)
+        assert wait_for(lambda: not dev.is_alive()["is_alive"], timeout=5, interval=0.5)
     finally:
         dev.close()
 
@@ -228,7 +219,7 @@ def test_killed_controller_right_after_commit_reverts(router: Router) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         assert CHANGE in router.running()
-        assert wait_for(lambda: router.running() == router.factory, timeout=60)
+        assert wait_for(lambda: router.running() == router.factory, timeout=60, interval=0.5)
     finally:
         if proc.poll() is None:
             proc.kill()
