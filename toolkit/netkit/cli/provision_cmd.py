@@ -124,9 +124,8 @@ def _confirm(what: str, yes: bool) -> None:
         raise InputError(f"{what}: not confirmed, nothing changed")
 
 
-def _transaction(inv: Inventory, site: str, view: LiveView, file_sd_dir: Path | None = None,
-                 command: str = "netkit provision") -> SiteTransaction:
-    return SiteTransaction(inv, site, production_env(file_sd_dir, command), ansible_factory(inv), progress=view)
+def _transaction(inv: Inventory, site: str, view: LiveView, command: str) -> SiteTransaction:
+    return SiteTransaction(inv, site, production_env(command=command), ansible_factory(inv), progress=view)
 
 
 def _finish(report: SiteReport, json: bool) -> None:
