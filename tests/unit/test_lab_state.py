@@ -76,3 +76,21 @@ def test_generate_writes_a_lab_inventory(tmp_path: Path) -> None:
     assert out.exit_code == 0 and (tmp_path / "gen" / "hosts.yml").is_file()
     out = runner.invoke(app, ["inventory", "check", "-i", str(tmp_path / "gen")])
     assert out.exit_code == 0, out.output
+
+
+def test_health_problems_name_missing_namespaces_dead_daemons_and_dead_relays(tmp_path: Path) -> None:
+    from netkit.inventory import load_inventory
+    from netkit.lab.plan import plan_lab
+    from netkit.lab.status import health_problems
+
+    plan = plan_lab(load_inventory(), "nk-review-none-", run_root=tmp_path / "run")  # nothing of it exists
+    store = StateStore(tmp_path / "lab")
+    store.begin(plan.prefix, Path("/inv"), provisioned=False)
+    link = plan.links[0]
+    store.add_process(f"relay {link.name}", ProcessRecord(name="relay", pid=2**22 + 12345))
+    problems = health_problems(plan, store)
+    assert [p for p in problems if p.startswith("namespace ")] == \
+        [f"namespace {ns} is missing" for ns in plan.namespaces]
+    assert "dc-core1: snmpd, sshd, watchfrr, zebra, bgpd, ospfd, staticd not running" in problems
+    assert problems[-1] == f"{link.name}: impairment relay not running"
+    assert len(problems) == len(plan.namespaces) + len(plan.devices) + 1

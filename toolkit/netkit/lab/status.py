@@ -9,10 +9,10 @@ from pydantic import BaseModel
 
 from netkit.inventory.models import Impairment
 from netkit.lab import daemons, network
+from netkit.lab.impair import relay_alive
 from netkit.lab.plan import LabPlan
 from netkit.lab.state import StateStore
 from netkit.lab.system import netns_exists
-from netkit.procs import process_alive
 
 
 class DeviceStatus(BaseModel):
@@ -57,19 +57,26 @@ class LabStatus(BaseModel):
         return self.up and not self.problems
 
 
-def health_problems(plan: LabPlan, store: StateStore, deep: bool = True) -> list[str]:
+def health_problems(plan: LabPlan, store: StateStore) -> list[str]:
     """What is wrong with a lab that is supposed to be up (empty when healthy)."""
-    problems = [f"namespace {ns} is missing" for ns in plan.namespaces if not netns_exists(ns)]
-    if deep:
-        for name, device in plan.devices.items():
-            dead = [d for d, ok in daemons.daemons_alive(device, daemons.DeviceFiles.of(plan, name)).items() if not ok]
-            if dead:
-                problems.append(f"{name}: {', '.join(dead)} not running")
-    state = store.state
-    if state is not None:
-        for owner, records in state.processes.items():
-            if owner.startswith("relay ") and not all(process_alive(r.pid, r.start_time) for r in records):
-                problems.append(f"{owner.removeprefix('relay ')}: impairment relay not running")
+    relays = {lk.name: relay_alive(lk, store) for lk in plan.links} if store.state is not None else {}
+    return _problems({ns: netns_exists(ns) for ns in plan.namespaces}, _daemons_alive(plan), relays)
+
+
+def _daemons_alive(plan: LabPlan) -> dict[str, dict[str, bool]]:
+    return {name: daemons.daemons_alive(device, daemons.DeviceFiles.of(plan, name))
+            for name, device in plan.devices.items()}
+
+
+def _problems(namespaces: dict[str, bool], alive: dict[str, dict[str, bool]],
+              relays: dict[str, bool | None]) -> list[str]:
+    """The problems of a lab from what was looked up: namespaces present, daemons alive, relays alive."""
+    problems = [f"namespace {ns} is missing" for ns, present in namespaces.items() if not present]
+    for name, of_device in alive.items():
+        dead = [d for d, ok in of_device.items() if not ok]
+        if dead:
+            problems.append(f"{name}: {', '.join(dead)} not running")
+    problems += [f"{link}: impairment relay not running" for link, ok in relays.items() if ok is False]
     return problems
 
 
@@ -96,6 +103,7 @@ def lab_status(plan: LabPlan, store: StateStore, ping: bool = True) -> LabStatus
         status.noc = f"{plan.noc.host_interface} {plan.noc.host_address} -> {plan.noc.device} " \
                      f"{plan.noc.device_interface} ({len(plan.noc.routes)} routes)"
     exists = {ns: netns_exists(ns) for ns in plan.namespaces}
+    alive = _daemons_alive(plan)
     rtts = _ping_all([str(d.mgmt_address.ip) for d in plan.devices.values() if exists[d.ns]]) if ping else {}
     for name, device in plan.devices.items():
         rtt = rtts.get(str(device.mgmt_address.ip))
@@ -103,13 +111,12 @@ def lab_status(plan: LabPlan, store: StateStore, ping: bool = True) -> LabStatus
             name=name, kind=device.kind, namespace=device.ns, namespace_exists=exists[device.ns],
             mgmt_address=str(device.mgmt_address.ip), interface_map=device.interface_map,
             mgmt_reachable=(rtt is not None) if ping and exists[device.ns] else None, mgmt_rtt_ms=rtt,
-            daemons=daemons.daemons_alive(device, daemons.DeviceFiles.of(plan, name)) if exists[device.ns] else {},
+            daemons=alive[name] if exists[device.ns] else {},
         ))
     with ThreadPoolExecutor(max_workers=8) as pool:
         namespaces = [d.ns for d in plan.devices.values() if exists[d.ns]]
         states = dict(zip(namespaces, pool.map(network.operstates, namespaces), strict=True))
-    from netkit.lab.impair import relay_alive
-
+    relays = {lk.name: relay_alive(lk, store) for lk in plan.links}
     for lk in plan.links:
         record = state.impairments.get(lk.name)
         status.links.append(LinkStatus(
@@ -117,9 +124,9 @@ def lab_status(plan: LabPlan, store: StateStore, ping: bool = True) -> LabStatus
             a_state=states.get(lk.a.ns, {}).get(lk.a.interface, "MISSING"),
             b_state=states.get(lk.b.ns, {}).get(lk.b.interface, "MISSING"),
             impairment=record.impairment if record else None, method=record.method if record else None,
-            relay_alive=relay_alive(lk, store),
+            relay_alive=relays[lk.name],
         ))
-    status.problems = health_problems(plan, store) if status.up else [f"the lab is {state.phase}"]
+    status.problems = _problems(exists, alive, relays) if status.up else [f"the lab is {state.phase}"]
     status.problems += [f"{d.name}: management address {d.mgmt_address} does not answer ping"
                         for d in status.devices if d.mgmt_reachable is False]
     return status
