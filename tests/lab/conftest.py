@@ -46,6 +46,7 @@ from netkit.lab import converge, lifecycle, shell
 from netkit.lab.access import LabCredentials, read_credentials
 from netkit.lab.plan import LabPlan, plan_lab
 from netkit.lab.system import REQUIRED_TOOLS, missing_tools
+from netkit.paths import lab_credentials_file
 
 LOCK_FILE = Path("/run/netkit-lab-tests.lock")
 TEST_PREFIX = os.environ.get("NETKIT_LAB_TEST_PREFIX", "nkt-")
@@ -63,7 +64,7 @@ class Lab:
         self.plan = plan
         self.mode = mode
         self.prefix = plan.prefix
-        creds = read_credentials(STATE_DIR / "lab" / "credentials.yml")
+        creds = read_credentials(lab_credentials_file())
         assert creds is not None, "lab up wrote no credentials file"
         self.credentials: LabCredentials = creds
         self.snmp_user = inventory.network.snmp.v3_user
@@ -140,7 +141,8 @@ class LabManager:
             pytest.skip(self.failed[mode])
         if self.lab is not None and self.mode == mode:
             return self.lab
-        self.release()
+        if self.lab is not None:  # the other mode's lab; with none held, lab up builds one or adopts the
+            self.release()        # same lab already up and healthy (a test built it directly)
         try:
             lifecycle.lab_up(self.inventory, provisioned=mode == "provisioned")
         except NetkitError as e:

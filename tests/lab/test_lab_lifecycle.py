@@ -115,7 +115,10 @@ def test_lab_up_recovers_by_itself_and_down_kills_detached_session_processes(lab
 
     result = lifecycle.lab_up(lab_manager.inventory)
     assert result.recovered and not result.already_up
+    built = StateStore(lab_dir()).load()
     lab = lab_manager.ensure("factory")  # adopts the lab just built
+    again = StateStore(lab_dir()).load()
+    assert built is not None and again is not None and again.started_at == built.started_at, "rebuilt, not adopted"
     assert lab_status(plan, StateStore(lab_dir())).healthy
 
     # What napalm_frr's revert timer does: a detached process started over an SSH exec channel.
