@@ -5,6 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def read_pid(pidfile: Path) -> int | None:
+    """The PID a pidfile holds (None: no file, or not a PID)."""
+    try:
+        text = pidfile.read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
 def _stat_fields(pid: int) -> list[str] | None:
     """The fields of /proc/PID/stat after the command name (which may itself hold spaces and parentheses)."""
     try:

@@ -17,7 +17,7 @@ from netkit.lab.access import LabCredentials
 from netkit.lab.plan import DevicePlan, LabPlan
 from netkit.lab.state import ProcessRecord, StateStore
 from netkit.lab.system import run, wait_for
-from netkit.procs import process_alive, process_start_time
+from netkit.procs import process_alive, process_start_time, read_pid
 
 FRR_DAEMONS = ("zebra", "bgpd", "ospfd", "staticd")
 FRR_ETC = Path("/etc/frr")
@@ -91,6 +91,11 @@ def frr_etc(device: DevicePlan) -> Path:
 
 def frr_run(device: DevicePlan) -> Path:
     return FRR_RUN / device.ns
+
+
+def frr_dirs(plan: LabPlan) -> list[Path]:
+    """Every router's FRR directories (configuration, runtime), which the lab creates and removes."""
+    return [p for d in plan.devices.values() if d.kind == "router" for p in (frr_etc(d), frr_run(d))]
 
 
 def daemons_file() -> str:
@@ -243,12 +248,12 @@ def start_device(device: DevicePlan, files: DeviceFiles, store: StateStore, time
     if proc.returncode != 0:
         raise DeviceError(device.name, f"start failed (exit {proc.returncode}): {(proc.stderr + proc.stdout).strip()}"
                           f"; see {files.dir}")
-    if not wait_for(lambda: all(_read_pid(p) for p in pidfiles.values()), timeout):
-        late = [n for n, p in pidfiles.items() if not _read_pid(p)]
+    if not wait_for(lambda: all(read_pid(p) for p in pidfiles.values()), timeout):
+        late = [n for n, p in pidfiles.items() if not read_pid(p)]
         raise DeviceError(device.name, f"{', '.join(late)} did not start within {timeout:.0f} s; see {files.dir}")
     records = []
     for name, path in pidfiles.items():
-        pid = _read_pid(path)
+        pid = read_pid(path)
         assert pid is not None
         records.append(ProcessRecord(name=name, pid=pid, start_time=process_start_time(pid)))
     with store.change() as st:  # one save per device
@@ -268,14 +273,6 @@ def daemons_alive(device: DevicePlan, files: DeviceFiles) -> dict[str, bool]:
     """Each daemon of the device, alive or not, by the PID in its pidfile (FRR's watchfrr may restart one)."""
     alive = {}
     for name, path in daemon_pidfiles(device, files).items():
-        pid = _read_pid(path)
+        pid = read_pid(path)
         alive[name] = pid is not None and process_alive(pid)
     return alive
-
-
-def _read_pid(path: Path) -> int | None:
-    try:
-        text = path.read_text().strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None

@@ -19,7 +19,7 @@ from netkit.config.render import render_device
 from netkit.errors import InputError, NetkitError
 from netkit.inventory.models import Inventory
 from netkit.lab import access, daemons, impair, network
-from netkit.lab.plan import LabPlan, lab_prefix, plan_lab
+from netkit.lab.plan import RUN_ROOT, LabPlan, lab_prefix, plan_lab
 from netkit.lab.state import LabState, StateStore, lab_lock
 from netkit.lab.status import health_problems
 from netkit.lab.system import empty_namespaces, kill_all, netns_exists, require_environment
@@ -139,8 +139,7 @@ def _build(inventory: Inventory, plan: LabPlan, store: StateStore, configs: dict
     network.configure_host(plan, store)
 
     progress(f"starting {len(plan.devices)} devices")
-    store.add("paths", *(str(p) for d in plan.devices.values() if d.kind == "router"
-                         for p in (daemons.frr_etc(d), daemons.frr_run(d))))
+    store.add("paths", *(str(p) for p in daemons.frr_dirs(plan)))
 
     def start(name: str) -> None:
         device = plan.devices[name]
@@ -205,8 +204,8 @@ def _teardown(store: StateStore, plan: LabPlan | None) -> DownResult:
 
     host_ifs = state.host_interfaces if state else []
     routes = state.host_routes if state else []
-    if plan is not None and not state and any(network.link_exists(i) for i in _plan_host_ifs(plan)):
-        host_ifs, routes = _plan_host_ifs(plan), [network.guard_route(plan), *network.noc_routes(plan)]
+    if plan is not None and not state and any(network.link_exists(i) for i in plan.host_interfaces):
+        host_ifs, routes = plan.host_interfaces, [network.guard_route(plan), *network.noc_routes(plan)]
     network.delete_host_side(host_ifs, routes)
     result.routes = routes
 
@@ -217,27 +216,22 @@ def _teardown(store: StateStore, plan: LabPlan | None) -> DownResult:
 
     paths = list(state.paths if state else [])
     if plan is not None:
-        paths += [str(plan.run_dir)] + [str(p) for d in plan.devices.values() if d.kind == "router"
-                                        for p in (daemons.frr_etc(d), daemons.frr_run(d))]
+        paths += [str(plan.run_dir), *(str(p) for p in daemons.frr_dirs(plan))]
     for path in dict.fromkeys(paths):
         if _removable(Path(path), prefix) and (Path(path).exists() or Path(path).is_symlink()):
             _remove(Path(path))
             result.paths.append(path)
     store.clear()
     with contextlib.suppress(OSError):  # the shared parent, once no lab uses it
-        (plan.run_dir.parent if plan else Path("/run/netkit-lab")).rmdir()
+        (plan.run_dir.parent if plan else RUN_ROOT).rmdir()
     return result
-
-
-def _plan_host_ifs(plan: LabPlan) -> list[str]:
-    return [plan.host_mgmt_interface, *([plan.noc.host_interface] if plan.noc else [])]
 
 
 def _removable(path: Path, prefix: str) -> bool:
     """Only what the lab creates: its run directory, its FRR directories, its credentials file."""
     if path.parent in (daemons.FRR_ETC, daemons.FRR_RUN):
         return path.name.startswith(prefix)
-    return path.is_relative_to(Path("/run/netkit-lab")) or path == lab_credentials_file() or \
+    return path.is_relative_to(RUN_ROOT) or path == lab_credentials_file() or \
         path.is_relative_to(lab_dir())
 
 

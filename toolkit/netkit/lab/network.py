@@ -33,7 +33,7 @@ def noc_routes(plan: LabPlan) -> list[str]:
 
 def host_conflicts(plan: LabPlan) -> list[str]:
     """Addresses or routes on the host that a lab of this plan would collide with (another lab is up?)."""
-    ours = {plan.host_mgmt_interface, *([plan.noc.host_interface] if plan.noc else [])}
+    ours = set(plan.host_interfaces)
     wanted = {plan.host_mgmt_address.ip: "management", **({plan.noc.host_address.ip: "NOC"} if plan.noc else {})}
     problems = []
     for link in json.loads(run(["ip", "-j", "-4", "addr", "show"]).stdout or "[]"):
@@ -73,8 +73,7 @@ def create_namespaces(plan: LabPlan, store: StateStore) -> None:
 
 def create_links(plan: LabPlan, store: StateStore) -> None:
     """Every veth pair of the lab in one batch, then the management and wire bridges."""
-    host_ifs = [plan.host_mgmt_interface, *([plan.noc.host_interface] if plan.noc else [])]
-    store.add("host_interfaces", *host_ifs)
+    store.add("host_interfaces", *plan.host_interfaces)
     lines = [f"link add {plan.host_mgmt_interface} type veth peer name host netns {plan.mgmt_ns}"]
     for d in plan.devices.values():
         lines.append(f"link add {d.mgmt_interface} netns {d.ns} type veth peer name {d.mgmt_peer} netns {plan.mgmt_ns}")

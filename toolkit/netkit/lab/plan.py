@@ -99,6 +99,11 @@ class LabPlan(Frozen):
     def namespaces(self) -> list[str]:
         return [self.mgmt_ns, self.wire_ns, *(d.ns for d in self.devices.values())]
 
+    @property
+    def host_interfaces(self) -> list[str]:
+        """The lab's interfaces in the host's own namespace: the management link, the NOC link."""
+        return [self.host_mgmt_interface, *([self.noc.host_interface] if self.noc else [])]
+
     def device(self, name: str) -> DevicePlan:
         if name not in self.devices:
             known = ", ".join(self.devices) or "none"

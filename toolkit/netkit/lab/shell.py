@@ -6,7 +6,7 @@ from netkit.errors import NetkitError
 from netkit.lab import daemons
 from netkit.lab.plan import DevicePlan, LabPlan
 from netkit.lab.system import in_netns, netns_exists
-from netkit.procs import process_alive
+from netkit.procs import process_alive, read_pid
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -15,11 +15,8 @@ def _uts_holder(plan: LabPlan, device: DevicePlan) -> int | None:
     """A live daemon of the device: joining its UTS namespace gives the device's hostname."""
     files = daemons.DeviceFiles.of(plan, device.name)
     for path in daemons.daemon_pidfiles(device, files).values():
-        try:
-            pid = int(path.read_text().strip())
-        except (OSError, ValueError):
-            continue
-        if process_alive(pid) and in_netns(pid, device.ns):
+        pid = read_pid(path)
+        if pid is not None and process_alive(pid) and in_netns(pid, device.ns):
             return pid
     return None
 
