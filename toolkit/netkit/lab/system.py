@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -160,17 +161,10 @@ def empty_namespaces(namespaces: Sequence[str], timeout: float = 10.0) -> list[i
         time.sleep(0.05)
 
 
-def spawn_in_netns(ns: str, argv: Sequence[str], log: Path, env: Mapping[str, str] | None = None) -> int:
+def spawn_in_netns(ns: str, argv: Sequence[str], log: Path) -> int:
     """Start a long-lived process inside `ns`, detached from us (its own session, stdio to `log`); its PID."""
-    exports = " ".join(f"{k}={_quote(v)}" for k, v in (env or {}).items())
-    command = " ".join(_quote(a) for a in ["ip", "netns", "exec", ns, "setsid", *argv])
-    script = f"{exports + ' ' if exports else ''}{command} </dev/null >>{_quote(str(log))} 2>&1 & echo $!"
-    pid = int(run(["sh", "-c", script]).stdout.strip())
-    return pid
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
+    command = shlex.join(["ip", "netns", "exec", ns, "setsid", *argv])
+    return int(run(["sh", "-c", f"{command} </dev/null >>{shlex.quote(str(log))} 2>&1 & echo $!"]).stdout.strip())
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
