@@ -59,9 +59,9 @@ def run(routers: int = 20) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="netkit-bench-provision-"))
     figures: dict[str, float] = {}
     try:
-        inv_dir = write_lab_inventory(work / "inventory", routers, service_host=True)
+        hosts = write_lab_inventory(work / "inventory", routers, service_host=True)
         with isolated_lab(PREFIX, work / "state"):
-            inv = load_inventory(inv_dir.parent if inv_dir.is_file() else inv_dir)
+            inv = load_inventory(hosts.parent)
             codes = sorted(inv.sites, key=lambda c: (inv.sites[c].kind != "datacenter", c))
             try:
                 t0 = time.monotonic()
