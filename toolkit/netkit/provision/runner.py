@@ -79,13 +79,10 @@ class PlaybookOutcome(BaseModel):
 @dataclass(frozen=True)
 class PlaybookRequest:
     playbook: str  # file name in the playbooks directory
-    inventory: dict[str, Any] | Path
+    inventory: dict[str, Any]
     extravars: dict[str, Any] = field(default_factory=dict)
-    limit: list[str] | None = None
     tags: list[str] | None = None
     forks: int = 20
-    timeout: int | None = None
-    playbooks_dir: Path = PLAYBOOKS_DIR
 
 
 ProgressHandler = Callable[[TaskResult], None]
@@ -137,7 +134,7 @@ def run_playbook(
         import ansible_runner
     except ImportError as e:  # pragma: no cover - a declared dependency
         raise EnvironmentProblem("ansible-runner is not installed: pip install netkit") from e
-    playbook = request.playbooks_dir / request.playbook
+    playbook = PLAYBOOKS_DIR / request.playbook
     if not playbook.is_file():
         raise EnvironmentProblem(f"{playbook}: playbook missing from the netkit installation")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -160,14 +157,12 @@ def run_playbook(
     try:
         runner = ansible_runner.run(
             private_data_dir=str(private),
-            project_dir=str(request.playbooks_dir),
+            project_dir=str(PLAYBOOKS_DIR),
             playbook=request.playbook,
-            inventory=request.inventory if isinstance(request.inventory, dict) else str(request.inventory),
+            inventory=request.inventory,
             extravars=extravars,
-            limit=",".join(request.limit) if request.limit else None,
             tags=",".join(request.tags) if request.tags else None,
             forks=request.forks,
-            timeout=request.timeout,
             quiet=True,
             json_mode=False,
             event_handler=on_event,
