@@ -56,19 +56,12 @@ def run(routers: int) -> None:
         with isolated_lab(PREFIX, work / "state"):
             inventory = load_inventory(write_lab_inventory(work / "inventory", routers).parent)
             plan = plan_lab(inventory)
-            try:
-                lifecycle.provisioned_configs(inventory, plan)
-                provisioned = True
-            except Exception as e:  # the config layer is missing or broken: measure the factory lab
-                print(f"   note: factory state only ({e})")
-                provisioned = False
             lifecycle.lab_down(inventory)  # the remains of an interrupted run, if any
             try:
                 t0 = time.monotonic()
-                lifecycle.lab_up(inventory, provisioned=provisioned)
+                lifecycle.lab_up(inventory, provisioned=True)
                 t_up = time.monotonic() - t0
-                adjacencies = converge.wait_converged(inventory, plan, timeout=120, interval=0.2) \
-                    if provisioned else []
+                adjacencies = converge.wait_converged(inventory, plan, timeout=120, interval=0.2)
                 t_conv = time.monotonic() - t0
                 pss, rss = _memory_kib(plan.namespaces)
             finally:
@@ -78,14 +71,13 @@ def run(routers: int) -> None:
         up_count = sum(a.up for a in adjacencies)
         print(f"   routers: {routers} ({len(plan.links)} links; {len(adjacencies)} OSPF/BGP adjacencies expected)")
         print(f"   lab up (namespaces, links, daemons):  {t_up:6.1f} s")
-        if provisioned:
-            print(f"   up and converged ({up_count}/{len(adjacencies)} up):  {t_conv:6.1f} s   "
-                  f"ratio to the {UP_TARGET_S:.0f} s target: {t_conv / UP_TARGET_S:.2f}")
+        print(f"   up and converged ({up_count}/{len(adjacencies)} up):  {t_conv:6.1f} s   "
+              f"ratio to the {UP_TARGET_S:.0f} s target: {t_conv / UP_TARGET_S:.2f}")
         print(f"   lab down:                            {t_down:6.1f} s   "
               f"ratio to the {DOWN_TARGET_S:.0f} s target: {t_down / DOWN_TARGET_S:.2f}")
         print(f"   memory per router (PSS of all its processes): {pss / routers / 1024:5.1f} MiB "
               f"(RSS {rss / routers / 1024:.1f} MiB); whole lab PSS {pss / 1024:.0f} MiB")
-        if provisioned and up_count != len(adjacencies):
+        if up_count != len(adjacencies):
             raise RuntimeError(f"only {up_count} of {len(adjacencies)} adjacencies came up within 120 s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
