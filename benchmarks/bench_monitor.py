@@ -11,7 +11,6 @@ deleted afterwards, also when a step fails.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
@@ -25,6 +24,7 @@ from typing import Any
 
 from netkit.monitor.snmp_client import oid
 from netkit.monitor.snmp_poller import DYNAMIC_OIDS, IF, IF_X, STATIC_OIDS
+from netkit.procs import process_cpu_seconds, read_pid
 
 from benchmarks.labenv import machine_lock
 
@@ -135,20 +135,15 @@ def icmp_addresses() -> list[str]:
 
 # ----------------------------------------------------------------------------- inside the NOC namespace
 def _cpu_of(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_cpu_seconds(pid) or 0.0
 
 
 def _agents_cpu() -> float:
     """CPU seconds used so far by every benchmark snmpd (what a poller costs the devices)."""
-    total = 0.0
-    for pidfile in AGENT_PIDFILES:
-        with contextlib.suppress(OSError, ValueError):
-            total += _cpu_of(int(pidfile.read_text().strip()))
-    return total
+    return sum(_cpu_of(pid) for pid in AGENT_PIDS)
 
 
-AGENT_PIDFILES: list[Path] = []
+AGENT_PIDS: list[int] = []  # read once from the agents' pidfiles
 
 
 def _exporter_module() -> str:
@@ -298,7 +293,7 @@ async def _icmp(rounds: int) -> list[dict[str, float]]:
 
 def inner(work: Path) -> None:
     """Runs inside the NOC namespace; prints one JSON document."""
-    AGENT_PIDFILES.extend(sorted(work.glob("a*/snmpd.pid")))
+    AGENT_PIDS.extend(pid for f in sorted(work.glob("a*/snmpd.pid")) if (pid := read_pid(f)) is not None)
     idle = _agents_cpu()
     time.sleep(5)
     idle_rate = (_agents_cpu() - idle) / 5  # 50 snmpd refresh 200 interfaces each even when nobody asks

@@ -44,6 +44,23 @@ def test_process_helpers_know_a_live_process_from_a_dead_one() -> None:
     assert not procs.process_alive(2**22 + 12345)
 
 
+def test_process_cpu_seconds_counts_this_process_work(tmp_path: Path) -> None:
+    import os
+    import time
+
+    me = os.getpid()
+    before = procs.process_cpu_seconds(me)
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:  # burn 0.2 s of CPU
+        pass
+    after = procs.process_cpu_seconds(me)
+    assert before is not None and after is not None and 0.1 <= after - before <= 5, (before, after)
+    assert procs.process_cpu_seconds(2**22 + 12345) is None
+    pidfile = tmp_path / "x.pid"
+    pidfile.write_text(f"{me}\n")
+    assert procs.read_pid(pidfile) == me and procs.read_pid(tmp_path / "none.pid") is None
+
+
 runner = CliRunner()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -35,3 +36,11 @@ def process_alive(pid: int, start_time: int | None = None) -> bool:
     if fields is None or fields[0] == "Z":
         return False
     return start_time is None or (len(fields) > 19 and int(fields[19]) == start_time)
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) `pid` has used so far, in seconds; None once it is gone."""
+    fields = _stat_fields(pid)
+    if fields is None or len(fields) <= 12:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from netkit.errors import NetkitError
 from netkit.paths import state_dir
+from netkit.procs import read_pid
 
 
 def monitor_dir() -> Path:
@@ -25,13 +26,6 @@ def default_pidfile() -> Path:
 
 def default_logfile() -> Path:
     return monitor_dir() / "exporter.log"
-
-
-def read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
 
 
 def is_exporter(pid: int) -> bool:

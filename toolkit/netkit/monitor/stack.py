@@ -22,7 +22,7 @@ import httpx
 
 from netkit.errors import EnvironmentProblem, NetkitError
 from netkit.inventory.models import Inventory
-from netkit.monitor.daemon import monitor_dir, read_pid
+from netkit.monitor.daemon import monitor_dir
 from netkit.monitor.filesd import plan_targets, write_targets
 from netkit.monitor.rules_build import generate_rules
 from netkit.monitor.rules_config import (
@@ -35,7 +35,7 @@ from netkit.monitor.rules_config import (
 )
 from netkit.monitor.rules_links import Links
 from netkit.monitor.rules_windows import PRODUCTION, WindowSet
-from netkit.procs import process_alive
+from netkit.procs import process_alive, read_pid
 
 PROMETHEUS = "prometheus"
 ALERTMANAGER = "alertmanager"
