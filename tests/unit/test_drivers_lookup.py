@@ -3,7 +3,6 @@ No network: fake driver classes, and the real FRR driver against a closed port o
 
 from __future__ import annotations
 
-import socket
 from ipaddress import IPv4Address
 from typing import Any, ClassVar
 
@@ -15,6 +14,7 @@ from netkit.errors import DeviceError, InputError
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
 from netkit.inventory.credentials import Credentials
 from netkit.inventory.models import Device, Inventory, Platform
+from ports import free_port
 from pydantic import SecretStr
 
 CREDS = Credentials(username="netops", password=SecretStr("s3cret-pw"), snmp_user="netkit")
@@ -104,9 +104,7 @@ def test_connected_translates_and_always_closes(inventory: Inventory) -> None:
 
 
 def test_real_frr_driver_on_a_closed_port(inventory: Inventory) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nothing listens there
     with pytest.raises(DeviceError, match=r"moj-hq-r1: cannot open a frr session to 127\.0\.0\.1: 127\.0\.0\.1:\d+: cannot open SSH"):
         open_device(inventory, loopback_device(inventory), CREDS, timeout=3, optional_args={"port": port})
 

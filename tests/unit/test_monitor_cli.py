@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from netkit.cli.app import app
 from netkit.errors import InputError
 from netkit.monitor import daemon
 from netkit.monitor.filesd import check_file_sd
+from ports import free_port
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -85,9 +85,7 @@ def test_background_serve_and_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     """A real exporter on loopback (its lab targets have no route here, so it sends nothing)."""
     monkeypatch.setenv("NETKIT_STATE_DIR", str(tmp_path))
     pidfile = tmp_path / "monitor" / "exporter.pid"
-    with socket.socket() as s:  # a free port
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     r = runner.invoke(app, ["monitor", "serve", "--background", "--listen", f"127.0.0.1:{port}"])
     try:
         assert r.exit_code == 0, r.output

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,18 +18,12 @@ from netkit.inventory import DEFAULT_INVENTORY, load_inventory
 from netkit.monitor import stack
 from netkit.monitor.rules_config import settings_for
 from netkit.monitor.rules_windows import TEST
+from ports import free_port
 from typer.testing import CliRunner
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("prometheus") and shutil.which("prometheus-alertmanager") and shutil.which("promtool")),
     reason="Debian's prometheus and prometheus-alertmanager are not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from netkit.cli.app import app
 from netkit.monitor.report import build_sla_report, parse_period
 from netkit.monitor.report_prometheus import PrometheusClient
 from netkit.monitor.report_render import to_csv, to_html
+from ports import free_port
 from typer.testing import CliRunner
 
 pytestmark = pytest.mark.skipif(not (shutil.which("prometheus") and shutil.which("promtool")),
@@ -125,13 +125,6 @@ SITES = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def october(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Prometheus on a free loopback port holding the synthetic month; stopped afterwards."""
@@ -141,7 +134,7 @@ def october(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=768h",
                     str(om), str(tmp / "data")], check=True, capture_output=True)
     (tmp / "prometheus.yml").write_text("global: {scrape_interval: 1m}\n", encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     log = (tmp / "prometheus.log").open("wb")
     proc = subprocess.Popen(["prometheus", f"--config.file={tmp / 'prometheus.yml'}",
                              f"--storage.tsdb.path={tmp / 'data'}", "--storage.tsdb.retention.time=100y",
