@@ -7,6 +7,7 @@ is left to find. The socket lives in a private 0700 directory and is itself 0600
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -22,12 +23,15 @@ from netkit.inventory.credentials import Credentials
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         device = self.rfile.readline(256).decode(errors="replace").strip()
+        if not device:  # another run's `sweep_stale` checking this broker is alive: it hangs up unasked
+            return
         creds: dict[str, Credentials] = self.server.credentials  # type: ignore[attr-defined]
         found = creds.get(device)
         answer = None if found is None else {
             "username": found.username, "password": found.password.get_secret_value(), "secrets": found.secrets(),
         }
-        self.wfile.write(json.dumps(answer).encode())
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the module gave up waiting (it says so)
+            self.wfile.write(json.dumps(answer).encode())
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
