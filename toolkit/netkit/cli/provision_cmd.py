@@ -200,7 +200,8 @@ class _DefaultGroup(TyperGroup):
 
 
 backup_app = typer.Typer(cls=_DefaultGroup, help="Back up running configs into the git backup store: "
-                         "`netkit backup SITE`, `netkit backup --all`, `netkit backup log DEVICE`.")
+                         "`netkit backup SITE`, `netkit backup --all`, `netkit backup log DEVICE`. "
+                         "The options of a backup (-i, --json): `netkit backup SITE --help`.")
 
 
 @backup_app.command("run", hidden=True)
