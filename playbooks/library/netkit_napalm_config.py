@@ -30,7 +30,7 @@ options:
   username: {type: str}
   password: {type: str, no_log: true}
   secrets_socket: {description: Unix socket netkit serves credentials on during one run, type: path}
-  secrets_file: {description: "JSON file {devices: {name: {username, password, secrets}}}", type: path}
+  secrets_file: {description: "JSON file {devices: {name: {username, password, secrets, marks}}}; marks ({name: value}) fill the config's @@secret:name@@ marks", type: path}
   inventory: {description: netkit inventory to resolve credentials from (standalone use), type: path}
   timeout: {type: int, default: 30}
   optional_args: {type: dict}

@@ -2,14 +2,17 @@
 # translate errors. Runs on the control node (connection: local), like napalm-ansible.
 # Credentials come, in this order, from: the module's username/password (no_log), the secrets socket
 # netkit serves during one transaction (nothing on disk, gone when netkit exits), a JSON secrets file
-# ({"devices": {name: {username, password, secrets}}}), or the netkit inventory's credential sets (lab
-# file, environment, vault vars). Every secret is registered with Ansible's no_log machinery, so
-# results, diffs and events are masked before they leave the module.
+# ({"devices": {name: {username, password, secrets, marks}}}), or the netkit inventory's credential sets
+# (lab file, environment, vault vars). Every secret is registered with Ansible's no_log machinery, so
+# results, diffs and events are masked before they leave the module. `marks` ({name: value}) fills the
+# `@@secret:<name>@@` marks of an intended config (netkit renders configs without secrets) right before
+# it goes to the device: the filled text exists only in this module process.
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import re
 import traceback
 
 COMMON_ARGS = dict(
@@ -41,19 +44,19 @@ def _from_secrets_socket(path, device):
             if not chunk:
                 break
             data += chunk
-    entry = json.loads(data.decode() or "null")
+    return _entry(json.loads(data.decode() or "null"))
+
+
+def _entry(entry):
     if entry is None:
         return None
-    return entry.get("username"), entry.get("password"), list(entry.get("secrets") or [])
+    return entry.get("username"), entry.get("password"), list(entry.get("secrets") or []), dict(entry.get("marks") or {})
 
 
 def _from_secrets_file(path, device):
     with open(path) as f:
         data = json.load(f)
-    entry = (data.get("devices") or {}).get(device)
-    if entry is None:
-        return None
-    return entry.get("username"), entry.get("password"), list(entry.get("secrets") or [])
+    return _entry((data.get("devices") or {}).get(device))
 
 
 def ask_netkit(module, *args):
@@ -76,28 +79,36 @@ def _from_inventory(module, path, device):
     doc, error = ask_netkit(module, "credentials", path, device)
     if doc is None:
         raise ValueError(error)
-    return doc["username"], doc["password"], doc["secrets"], doc["hostname"], doc["platform"]
+    return (doc["username"], doc["password"], doc["secrets"], dict(doc.get("marks") or {}), doc["hostname"],
+            doc["platform"])
 
 
 def resolve(module):
-    """(driver, hostname, username, password) for module.params; registers every secret as no_log."""
+    """(driver, hostname, username, password, marks) for module.params, worked out once per module run;
+    registers every secret as no_log."""
+    if getattr(module, "_netkit_resolved", None) is None:
+        module._netkit_resolved = _resolve(module)
+    return module._netkit_resolved
+
+
+def _resolve(module):
     p = module.params
     driver, hostname, username, password = p["driver"], p["hostname"], p["username"], p["password"]
-    secrets = []
+    secrets, marks = [], {}
     if not (username and password) and p["secrets_socket"]:
         try:
             found = _from_secrets_socket(p["secrets_socket"], p["device"])
         except OSError as e:
             module.fail_json(msg=f"{p['device']}: netkit's secrets socket {p['secrets_socket']} does not answer: {e}")
         if found is not None:
-            username, password, secrets = found
+            username, password, secrets, marks = found
     if not (username and password) and p["secrets_file"]:
         found = _from_secrets_file(p["secrets_file"], p["device"])
         if found is not None:
-            username, password, secrets = found
+            username, password, secrets, marks = found
     if not (username and password) and p["inventory"]:
         try:
-            username, password, secrets, addr, platform = _from_inventory(module, p["inventory"], p["device"])
+            username, password, secrets, marks, addr, platform = _from_inventory(module, p["inventory"], p["device"])
         except Exception as e:  # netkit's own messages name the file and key
             module.fail_json(msg=f"{p['device']}: cannot resolve credentials from {p['inventory']}: {e}")
         hostname = hostname or addr
@@ -109,10 +120,11 @@ def resolve(module):
         module.fail_json(msg=f"{p['device']}: no hostname (set ansible_host)")
     if not driver:
         module.fail_json(msg=f"{p['device']}: no NAPALM driver for this platform")
-    for secret in [password, *secrets]:
+    marks = {"username": username, "password": password, **marks}
+    for secret in [password, *secrets, *(v for k, v in marks.items() if k != "username")]:
         if secret:
             module.no_log_values.add(secret)
-    return driver, hostname, username, password
+    return driver, hostname, username, password, marks
 
 
 def _napalm_without_core_drivers():
@@ -137,7 +149,7 @@ def _napalm_without_core_drivers():
 
 
 def open_driver(module):
-    driver_name, hostname, username, password = resolve(module)
+    driver_name, hostname, username, password, _ = resolve(module)
     try:
         _napalm_without_core_drivers()
         from napalm.base import get_network_driver
@@ -177,17 +189,35 @@ def refuse_if_pending(module, dev, pending):
                          pending_commit=True)
 
 
+_MARK = re.compile(r"@@secret:([a-z_]+)@@")
+
+
 def read_config(module):
+    """The intended config as it goes to the device: its secret marks filled from the device's credentials."""
     p = module.params
     if p.get("config") is not None:
-        return p["config"]
-    path = p.get("config_file")
-    if not path:
-        return None
-    if not os.path.isfile(path):
-        module.fail_json(msg=f"{p['device']}: config_file {path} does not exist")
-    with open(path) as f:
-        return f.read()
+        text = p["config"]
+    else:
+        path = p.get("config_file")
+        if not path:
+            return None
+        if not os.path.isfile(path):
+            module.fail_json(msg=f"{p['device']}: config_file {path} does not exist")
+        with open(path) as f:
+            text = f.read()
+    return fill_marks(module, text)
+
+
+def fill_marks(module, text):
+    needed = sorted(set(_MARK.findall(text)))
+    if not needed:
+        return text
+    marks = resolve(module)[4]
+    missing = [name for name in needed if not marks.get(name)]
+    if missing:
+        module.fail_json(msg=f"{module.params['device']}: the config needs {', '.join(missing)} but the device's "
+                             "credentials have no value for it")
+    return _MARK.sub(lambda m: str(marks[m.group(1)]), text)
 
 
 def backup(dev, path):

@@ -83,3 +83,49 @@ def test_ospf_entries_accept_the_driver_shapes() -> None:
 def test_frr_pushable_drops_the_lines_frr_never_shows() -> None:
     text = "hostname r1\nip forwarding\nno ipv6 forwarding\nipv6 forwarding\n!\n"
     assert frr_pushable(text) == "hostname r1\nno ipv6 forwarding\n!\n"
+
+
+class _Failed(Exception):
+    pass
+
+
+class _Module:
+    """What netkit_napalm needs of AnsibleModule: params, no_log_values, fail_json."""
+
+    def __init__(self, **params: Any) -> None:
+        napalm = load("netkit_napalm")
+        self.params = {name: spec.get("default") for name, spec in napalm.COMMON_ARGS.items()}
+        self.params.update(device="r1", driver="ios", hostname="127.0.0.1", refuse_pending=False, **params)
+        self.no_log_values: set[str] = set()
+
+    def fail_json(self, msg: str, **_: Any) -> None:
+        raise _Failed(msg)
+
+
+def test_secret_marks_are_filled_only_in_the_module_and_masked(tmp_path: Path) -> None:
+    """netkit renders configs with @@secret:NAME@@ marks; the module fills them just before the push."""
+    import json
+
+    napalm = load("netkit_napalm")
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(json.dumps({"devices": {"r1": {
+        "username": "admin", "password": "pw-123456", "secrets": ["pw-123456", "comm-98765"],
+        "marks": {"username": "admin", "password": "pw-123456", "snmp_community": "comm-98765"}}}}))
+    intended = tmp_path / "r1.cfg"
+    intended.write_text("username @@secret:username@@ secret @@secret:password@@\n"
+                        "snmp-server community @@secret:snmp_community@@ RO\n")
+    module = _Module(secrets_file=str(secrets), config_file=str(intended), config=None)
+    assert napalm.read_config(module) == "username admin secret pw-123456\nsnmp-server community comm-98765 RO\n"
+    assert {"pw-123456", "comm-98765"} <= module.no_log_values and "admin" not in module.no_log_values
+    assert "@@secret" in intended.read_text()  # the file on disk keeps its marks
+
+    intended.write_text("snmp-server user netkit auth sha @@secret:snmp_auth_key@@\n")
+    module = _Module(secrets_file=str(secrets), config_file=str(intended), config=None)
+    try:
+        napalm.read_config(module)
+        raise AssertionError("a mark without a value was filled")
+    except _Failed as e:
+        assert str(e) == "r1: the config needs snmp_auth_key but the device's credentials have no value for it"
+
+    direct = _Module(username="admin", password="pw-123456", config="enable secret @@secret:password@@\n")
+    assert napalm.read_config(direct) == "enable secret pw-123456\n"

@@ -142,7 +142,8 @@ def test_secrets_broker_serves_each_device_and_leaves_nothing() -> None:
             return json.loads(s.makefile().read())
 
     assert oct(broker.path.stat().st_mode & 0o777) == "0o600" and oct(broker.dir.stat().st_mode & 0o777) == "0o700"
-    assert ask("r1") == {"username": "u", "password": "pw-123456", "secrets": ["pw-123456", "auth-123456"]}
+    assert ask("r1") == {"username": "u", "password": "pw-123456", "secrets": ["pw-123456", "auth-123456"],
+                         "marks": {"username": "u", "password": "pw-123456", "snmp_auth_key": "auth-123456"}}
     assert ask("r2") is None
     broker.close()
     assert not broker.dir.exists()

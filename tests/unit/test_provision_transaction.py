@@ -17,6 +17,7 @@ from netkit.provision.plan import DevicePlan, SitePlan
 from netkit.provision.report import SiteReport
 from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
 from provision_fixtures import PASSWORD, make_env, make_inventory, write_lab_credentials
+from pydantic import SecretStr
 
 
 class FakeBackend:
@@ -229,6 +230,16 @@ def test_bad_input_touches_nothing(world: World) -> None:
 
     tx = SiteTransaction(world.inv, "moj-hq", world.env, world.factory, render=broken)
     with pytest.raises(InputError, match="moj-hq-r1: rendering the intended config failed"):
+        tx.provision(ProvisionOptions())
+
+    def needs_a_key(inv: Inventory, dev: Device) -> str:
+        return f"hostname {dev.name}\nsnmp-server community @@secret:snmp_community@@ RO\n"
+
+    def no_community(inv: Inventory, device: str) -> Credentials:
+        return Credentials(username="netkit", password=SecretStr(PASSWORD), snmp_user="netkit")
+
+    tx = SiteTransaction(world.inv, "moj-hq", world.env, world.factory, render=needs_a_key, credentials=no_community)
+    with pytest.raises(InputError, match="moj-hq-r1: the config needs snmp_community but the device's credential"):
         tx.provision(ProvisionOptions())
     assert world.backends == []
 

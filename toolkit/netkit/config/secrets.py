@@ -1,7 +1,10 @@
 """Fill the secret marks of an intended config (`@@secret:<name>@@`) with a device's credentials.
 
 Intended configs never hold secrets, so they can be shown, stored and compared; whoever pushes a
-config to a device calls `fill_secrets` at the last moment (and masks the values in what it logs).
+config to a device fills them at the last moment (and masks the values in what it logs): netkit's
+Ansible modules do, from `mark_values` handed to them with the credentials; `fill_secrets` is the
+same for Python callers, and provisioning calls it first to refuse a config whose marks the device's
+credentials cannot fill (exit 2, before any device is touched).
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ def secret_values(creds: Credentials) -> dict[str, str | None]:
     return {"username": creds.username, "password": value(creds.password),
             "snmp_auth_key": value(creds.snmp_auth_key), "snmp_priv_key": value(creds.snmp_priv_key),
             "snmp_community": value(creds.snmp_community)}
+
+
+def mark_values(creds: Credentials) -> dict[str, str]:
+    """The values a config's marks can take (those the credential set has), for the module that pushes it."""
+    return {name: value for name, value in secret_values(creds).items() if value}
 
 
 def marks(text: str) -> set[str]:

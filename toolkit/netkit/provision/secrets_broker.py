@@ -17,6 +17,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from netkit.config.secrets import mark_values
 from netkit.inventory.credentials import Credentials
 
 
@@ -29,6 +30,7 @@ class _Handler(socketserver.StreamRequestHandler):
         found = creds.get(device)
         answer = None if found is None else {
             "username": found.username, "password": found.password.get_secret_value(), "secrets": found.secrets(),
+            "marks": mark_values(found),
         }
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the module gave up waiting (it says so)
             self.wfile.write(json.dumps(answer).encode())

@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from netkit.config.secrets import mark_values
 from netkit.errors import InputError, NetkitError
 from netkit.inventory import load_inventory
 from netkit.inventory.credentials import credentials_for
@@ -23,7 +24,7 @@ def credentials(inventory: str, device: str) -> dict[str, object]:
     dev = inv.devices[device]
     creds = credentials_for(inv, dev)
     return {"username": creds.username, "password": creds.password.get_secret_value(), "secrets": creds.secrets(),
-            "hostname": str(dev.mgmt_address), "platform": dev.platform.value}
+            "marks": mark_values(creds), "hostname": str(dev.mgmt_address), "platform": dev.platform.value}
 
 
 def main(argv: list[str]) -> int:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from netkit.config.secrets import fill_secrets
 from netkit.errors import InputError
 from netkit.inventory.credentials import Credentials, credentials_for
 from netkit.inventory.models import Inventory
@@ -90,6 +91,8 @@ class Steps:
             creds = {d.device: self.credentials(self.inventory, d.device) for d in plan.devices}
             for c in creds.values():
                 self.masker.add(c.secrets())
+            for d in plan.devices:  # the module fills the marks; a mark it could not fill fails here, exit 2
+                fill_secrets(plan.configs.get(d.device, ""), creds[d.device], d.device)
             for d in plan.skipped:
                 report.devices.append(DeviceReport(name=d.device, platform=d.platform, status="skipped", reason=d.reason))
                 self.emit(d.device, "render", "skipped", d.reason)
