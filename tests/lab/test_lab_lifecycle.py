@@ -133,3 +133,33 @@ def test_lab_up_recovers_by_itself_and_down_kills_detached_session_processes(lab
 
     lab_manager.release()
     assert leftovers(plan) == []
+
+
+def test_a_daemon_that_fails_to_start_is_named_with_its_log_and_nothing_is_left(
+        lab_manager: LabManager, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An invalid sshd option on one router: the error names the device and sshd, quotes sshd's own log
+    line (sshd writes it to its -E file, not to stderr), keeps the logs past the teardown, leaves nothing."""
+    lab_manager.release()
+    plan = lab_manager.plan
+    from netkit.errors import DeviceError
+    from netkit.lab import daemons, lifecycle
+    from netkit.paths import lab_failure_logs
+
+    victim = "moj-hq-r1"
+    real = daemons.sshd_config
+
+    def broken(device: object, files: object, username: str) -> str:
+        text = real(device, files, username)  # type: ignore[arg-type]
+        return text + ("NoSuchSshdOption yes\n" if getattr(device, "name", "") == victim else "")
+
+    monkeypatch.setattr(daemons, "sshd_config", broken)
+    with pytest.raises(DeviceError) as failed:
+        lifecycle.lab_up(lab_manager.inventory)
+    message = str(failed.value)
+    assert message.startswith(f"{victim}: sshd failed to start"), message
+    assert "Bad configuration option: NoSuchSshdOption" in message, message
+    kept = lab_failure_logs() / victim
+    assert str(kept) in message
+    assert "Bad configuration option: NoSuchSshdOption" in (kept / "sshd.log").read_text()
+    assert not list(kept.glob("*key*")) and not (kept / "snmpd.conf").exists()  # no secrets kept
+    assert leftovers(plan) == []

@@ -22,3 +22,8 @@ def lab_dir() -> Path:
 def lab_credentials_file() -> Path:
     """Written by `netkit lab up` (mode 0600): username, password, snmp_auth_key, snmp_priv_key, snmp_community."""
     return lab_dir() / "credentials.yml"
+
+
+def lab_failure_logs() -> Path:
+    """Where `lab up` keeps the logs of a device whose daemons failed to start (teardown leaves it alone)."""
+    return state_dir() / "lab-failed"

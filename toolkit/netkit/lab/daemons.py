@@ -22,8 +22,11 @@ from netkit.procs import process_alive, process_start_time, read_pid
 FRR_DAEMONS = ("zebra", "bgpd", "ospfd", "staticd")
 FRR_ETC = Path("/etc/frr")
 FRR_RUN = Path("/var/run/frr")
+SSHD_PRIVSEP = Path("/run/sshd")
 AGENTX = "tcp:127.0.0.1:705"
 SNMP_USER = "Debian-snmp"
+START_MARK = "netkit-start: "  # the start script names each daemon on stderr before starting it
+LOG_TAIL_LINES = 8
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,14 @@ class DeviceFiles:
     @property
     def http_log(self) -> Path:
         return self.dir / "http.log"
+
+    @property
+    def frr_log(self) -> Path:
+        return self.dir / "frr.log"
+
+    def log_of(self, daemon: str) -> Path:
+        """The file a daemon writes its own errors to (FRR's daemons: what frrinit.sh printed)."""
+        return {"snmpd": self.snmpd_log, "sshd": self.sshd_log, "http": self.http_log}.get(daemon, self.frr_log)
 
 
 def frr_etc(device: DevicePlan) -> Path:
@@ -185,20 +196,35 @@ def start_script(plan: LabPlan, device: DevicePlan, files: DeviceFiles) -> str:
     if device.kind == "router":
         # Route between data-plane ports, never from the out-of-band management port.
         lines.append(f"sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.{device.mgmt_interface}.forwarding=0")
-    lines.append(
+    lines += [
+        f"echo '{START_MARK}snmpd' >&2",
         f"SNMP_PERSISTENT_DIR={files.snmp_persist} MIBS= /usr/sbin/snmpd -C -c {files.snmpd_conf} "
-        f"-p {files.snmpd_pid} -Lf {files.snmpd_log} -u {SNMP_USER} -g {SNMP_USER}"
-    )
+        f"-p {files.snmpd_pid} -Lf {files.snmpd_log} -u {SNMP_USER} -g {SNMP_USER}",
+    ]
     if device.kind == "router":
-        lines.append(f"SNMPCONFPATH={files.snmp_client} MIBS= /usr/lib/frr/frrinit.sh start {device.ns} >/dev/null")
+        lines += [f"echo '{START_MARK}frr' >&2",
+                  f"SNMPCONFPATH={files.snmp_client} MIBS= /usr/lib/frr/frrinit.sh start {device.ns} "
+                  f">>{files.frr_log} 2>&1"]
     if device.service is not None:
         svc = device.service
-        lines.append(
+        lines += [
+            f"echo '{START_MARK}http' >&2",
             f"setsid {sys.executable} -m netkit.lab.service_http --name {device.name} --address {svc.address.ip} "
-            f"--port {svc.port} </dev/null >>{files.http_log} 2>&1 & echo $! > {files.http_pid}"
-        )
-    lines.append(f"/usr/sbin/sshd -f {files.sshd_config} -E {files.sshd_log}")
+            f"--port {svc.port} --lab {plan.prefix} </dev/null >>{files.http_log} 2>&1 & echo $! > {files.http_pid}",
+        ]
+    lines += [f"echo '{START_MARK}sshd' >&2", f"/usr/sbin/sshd -f {files.sshd_config} -E {files.sshd_log}"]
     return "\n".join(lines) + "\n"
+
+
+def prepare_machine() -> None:
+    """What the daemons expect of the machine and a boot clears: /run is a tmpfs, so on a new machine
+    (or after a reboot) nothing under it exists until someone creates it. sshd refuses to start without
+    its privilege-separation directory and says so only in its -E log; FRR wants its run directory."""
+    SSHD_PRIVSEP.mkdir(mode=0o755, parents=True, exist_ok=True)
+    os.chmod(SSHD_PRIVSEP, 0o755)  # sshd checks: owned by root, not group or world writable
+    FRR_RUN.mkdir(parents=True, exist_ok=True)
+    shutil.chown(FRR_RUN, "frr", "frr")
+    os.chmod(FRR_RUN, 0o755)
 
 
 def write_device_files(
@@ -240,17 +266,27 @@ def write_frr_files(device: DevicePlan, frr_conf: str) -> None:
         os.chmod(path, mode)
 
 
-def start_device(device: DevicePlan, files: DeviceFiles, store: StateStore, timeout: float = 90) -> None:
-    """Run the start script in the device's namespace; record every daemon's PID once it is up."""
+def start_device(device: DevicePlan, files: DeviceFiles, store: StateStore, keep_logs: Path,
+                 timeout: float = 90) -> None:
+    """Run the start script in the device's namespace; record every daemon's PID once it is up.
+
+    A daemon that fails to start raises a DeviceError naming it and quoting the end of its own log; the
+    device's logs are copied to `keep_logs`/<device> first, since a failed `lab up` tears everything down."""
     proc = run(["ip", "netns", "exec", device.ns, "unshare", "--uts", "bash", str(files.start_script)],
                check=False, timeout=timeout)
     pidfiles = daemon_pidfiles(device, files)
     if proc.returncode != 0:
-        raise DeviceError(device.name, f"start failed (exit {proc.returncode}): {(proc.stderr + proc.stdout).strip()}"
-                          f"; see {files.dir}")
+        marks = [ln[len(START_MARK):] for ln in proc.stderr.splitlines() if ln.startswith(START_MARK)]
+        daemon = marks[-1] if marks else "the start script"
+        said = "\n".join(ln for ln in proc.stderr.splitlines() if not ln.startswith(START_MARK)).strip()
+        raise DeviceError(device.name, f"{daemon} failed to start (exit {proc.returncode})"
+                          f"{_quote(said, 'it said')}{_log_tail(files, daemon)}\n{_keep(files, keep_logs)}")
     if not wait_for(lambda: all(read_pid(p) for p in pidfiles.values()), timeout):
         late = [n for n, p in pidfiles.items() if not read_pid(p)]
-        raise DeviceError(device.name, f"{', '.join(late)} did not start within {timeout:.0f} s; see {files.dir}")
+        logs = dict.fromkeys(n if n in ("snmpd", "sshd", "http") else "frr" for n in late)
+        tails = "".join(_log_tail(files, n) for n in logs)
+        raise DeviceError(device.name, f"{', '.join(late)} did not start within {timeout:.0f} s{tails}\n"
+                                       f"{_keep(files, keep_logs)}")
     records = []
     for name, path in pidfiles.items():
         pid = read_pid(path)
@@ -258,6 +294,34 @@ def start_device(device: DevicePlan, files: DeviceFiles, store: StateStore, time
         records.append(ProcessRecord(name=name, pid=pid, start_time=process_start_time(pid)))
     with store.change() as st:  # one save per device
         st.processes.setdefault(device.name, []).extend(records)
+
+
+def _quote(text: str, what: str) -> str:
+    lines = [ln for ln in text.splitlines() if ln.strip()][-LOG_TAIL_LINES:]
+    return f"; {what}:\n" + "\n".join(f"    {ln}" for ln in lines) if lines else ""
+
+
+def _log_tail(files: DeviceFiles, daemon: str) -> str:
+    path = files.log_of(daemon)
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return _quote(text, f"the last lines of {path.name}")
+
+
+def _keep(files: DeviceFiles, keep_logs: Path) -> str:
+    """Copy the device's logs and start script (never its keys or snmpd.conf) where teardown does not reach."""
+    dest = keep_logs / files.dir.name
+    try:
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(parents=True, exist_ok=True)
+        for path in [*files.dir.glob("*.log"), files.start_script, files.sshd_config]:
+            if path.is_file():
+                shutil.copy2(path, dest / path.name)
+    except OSError as e:
+        return f"its logs could not be kept ({e}); they were in {files.dir}"
+    return f"the device's logs are kept in {dest}"
 
 
 def daemon_pidfiles(device: DevicePlan, files: DeviceFiles) -> dict[str, Path]:

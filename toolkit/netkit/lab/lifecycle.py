@@ -23,7 +23,7 @@ from netkit.lab.plan import RUN_ROOT, LabPlan, lab_prefix, plan_lab
 from netkit.lab.state import LabState, StateStore, lab_lock
 from netkit.lab.status import health_problems
 from netkit.lab.system import empty_namespaces, kill_all, netns_exists, require_environment
-from netkit.paths import lab_credentials_file, lab_dir
+from netkit.paths import lab_credentials_file, lab_dir, lab_failure_logs
 from netkit.procs import process_alive
 
 Progress = Callable[[str], None]
@@ -140,13 +140,14 @@ def _build(inventory: Inventory, plan: LabPlan, store: StateStore, configs: dict
 
     progress(f"starting {len(plan.devices)} devices")
     store.add("paths", *(str(p) for p in daemons.frr_dirs(plan)))
+    daemons.prepare_machine()
 
     def start(name: str) -> None:
         device = plan.devices[name]
         site = inventory.sites[inventory.devices[name].site]
         network.configure_device(plan, device)
         files = daemons.write_device_files(plan, device, creds, f"{site.name}, {site.province}", configs.get(name))
-        daemons.start_device(device, files, store)
+        daemons.start_device(device, files, store, lab_failure_logs())
 
     # Starting a device is mostly waiting (watchfrr polls its daemons): many at once pays even on 2 cores.
     pool = ThreadPoolExecutor(max_workers=min(32, len(plan.devices)))
