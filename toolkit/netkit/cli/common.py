@@ -3,22 +3,47 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.rule import Rule
 
 from netkit.config.platforms import PLATFORMS
 from netkit.errors import InputError
 from netkit.inventory import Inventory, default_inventory_path, load_inventory
 from netkit.inventory.models import Device
 
-console = Console()
-err_console = Console(stderr=True)
+UNBOUNDED_WIDTH = 10_000
+RULE_WIDTH = 100
+
+
+class OutputConsole(Console):
+    """rich's console, except in a pipe or a log: there rich would cut every table to 80 columns (so
+    `netkit monitor status | less` wraps each cell over lines); there tables take the width they need.
+    An explicit COLUMNS still wins. `--json` stays the machine format."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        stream = sys.stderr if stderr else sys.stdout
+        unbounded = not stream.isatty() and not os.environ.get("COLUMNS")
+        super().__init__(stderr=stderr, width=UNBOUNDED_WIDTH if unbounded else None)
+        self.unbounded = unbounded
+
+    def rule(self, title: str = "", *, characters: str = "─", style: str = "rule.line",  # type: ignore[override]
+             align: Literal["left", "center", "right"] = "center") -> None:
+        if not self.unbounded:
+            super().rule(title, characters=characters, style=style, align=align)
+            return
+        self.print(Rule(title, characters=characters, style=style, align=align), width=RULE_WIDTH)
+
+
+console = OutputConsole()
+err_console = OutputConsole(stderr=True)
 
 InventoryOption = Annotated[
     Path | None,
