@@ -145,7 +145,8 @@ def _start_relay(plan: LabPlan, link: LinkPlan, imp: Impairment, store: StateSto
     log.parent.mkdir(parents=True, exist_ok=True)
     _bridge(plan, link, attached=False)
     argv = [sys.executable, "-m", "netkit.lab.relay", "--a", link.a.wire, "--b", link.b.wire,
-            "--delay-ms", f"{imp.delay_ms:g}", "--jitter-ms", f"{imp.jitter_ms:g}", "--loss-pct", f"{imp.loss_pct:g}"]
+            "--delay-ms", f"{imp.delay_ms:g}", "--jitter-ms", f"{imp.jitter_ms:g}", "--loss-pct", f"{imp.loss_pct:g}",
+            "--lab", plan.prefix]
     pid = spawn_in_netns(plan.wire_ns, argv, log)
     store.add_process(_owner(link), ProcessRecord(name="relay", pid=pid, start_time=process_start_time(pid)))
     # A relay that cannot open its ports dies at once; say so instead of leaving a dead link.

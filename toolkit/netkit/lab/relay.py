@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jitter-ms", type=float, default=0.0)
     parser.add_argument("--loss-pct", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--lab", default="", help="the lab's namespace prefix (only to tell labs apart in ps)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     relay(args.a, args.b, Shape(args.delay_ms, args.jitter_ms, args.loss_pct), args.seed)

@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--address", required=True)
     parser.add_argument("--port", type=int, default=80)
+    parser.add_argument("--lab", default="", help="the lab's namespace prefix (only to tell labs apart in ps)")
     args = parser.parse_args(argv)
     server = ThreadingHTTPServer((args.address, args.port), make_handler(args.name))
     server.daemon_threads = True
