@@ -148,16 +148,18 @@ def test_impairing_a_link_moves_only_that_site(lab: Lab, exporter: RunningExport
              60, "every target answering")
     base = _icmp_window(exporter, 6)
     link = "moj-balkh-r1"  # the Balkh court's only uplink
-    r = lab.netkit("lab", "impair", link, "--delay", "40ms", "--loss", "25%")
+    # 50% loss drops at least half of the ~60 echo requests of the window: a measured loss at or under 0.2
+    # is about 1 in 10^6. With 25%, the threshold sat within two standard deviations and one run fell on it.
+    r = lab.netkit("lab", "impair", link, "--delay", "40ms", "--loss", "50%")
     assert r.returncode == 0, r.stderr
     try:
         time.sleep(2)
-        impaired = _icmp_window(exporter, 8)
+        impaired = _icmp_window(exporter, 12)
     finally:
         lab.netkit("lab", "impair", link, "--clear")
     rtt, loss = impaired["moj-balkh"]
     assert rtt > base["moj-balkh"][0] + 0.05, (base, impaired)  # +40 ms each way
-    assert loss > 0.2, (base, impaired)  # 25% each way: ~44% of round trips
+    assert loss > 0.2, (base, impaired)
     for site, (other_rtt, other_loss) in impaired.items():
         if site != "moj-balkh":
             assert other_rtt < base[site][0] + 0.02, (site, base, impaired)
@@ -183,7 +185,7 @@ def test_dead_snmpd_marks_only_that_device_and_scrapes_stay_fast(lab: Lab, expor
         assert ups[victim] == 0
         assert all(v == 1 for d, v in ups.items() if d != victim), ups
         assert (value(s, "netkit_snmp_poll_errors_total", device=victim, reason="timeout") or 0) >= 1
-        assert max(durations) < 0.25, durations
+        assert max(durations) < 0.8, durations  # a scrape that waited for the dead agent would take >= 1 s (its timeout)
     finally:
         lab.exec(victim, f"SNMP_PERSISTENT_DIR={files.snmp_persist} MIBS= /usr/sbin/snmpd -C -c {files.snmpd_conf} "
                          f"-p {files.snmpd_pid} -Lf {files.snmpd_log} -u {SNMP_USER} -g {SNMP_USER}")
