@@ -14,13 +14,13 @@ import httpx
 import pytest
 from netkit.inventory.credentials import Credentials
 from netkit.lab.daemons import SNMP_USER, DeviceFiles
-from netkit.monitor.collectors import collectors_for, registry_for
-from netkit.monitor.http import MetricsServer
-from netkit.monitor.plan import DeviceSpec, build_plan
-from netkit.monitor.probes import IcmpSettings
-from netkit.monitor.service import Monitor, ServiceSettings, inventory_resolver
-from netkit.monitor.snmp_poller import PollSettings
-from netkit.monitor.status import samples_from_text
+from netkit.monitor.exporter.collectors import collectors_for, registry_for
+from netkit.monitor.exporter.http import MetricsServer
+from netkit.monitor.exporter.plan import DeviceSpec, build_plan
+from netkit.monitor.exporter.probes import IcmpSettings
+from netkit.monitor.exporter.service import Monitor, ServiceSettings, inventory_resolver
+from netkit.monitor.exporter.snmp_poller import PollSettings
+from netkit.monitor.exporter.status import samples_from_text
 from pydantic import SecretStr
 
 if TYPE_CHECKING:

@@ -7,10 +7,10 @@ from itertools import accumulate
 
 import pytest
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
-from netkit.monitor.cache import DYNAMIC_COLUMNS, RTT_LES, InterfaceRow, MonitorCache, ProbeResult, label_text
-from netkit.monitor.collectors import collectors_for, registry_for
-from netkit.monitor.families import render_metrics
-from netkit.monitor.plan import INTERFACE_LABELS, PROBE_LABELS, build_plan
+from netkit.monitor.exporter.cache import DYNAMIC_COLUMNS, RTT_LES, InterfaceRow, MonitorCache, ProbeResult, label_text
+from netkit.monitor.exporter.collectors import collectors_for, registry_for
+from netkit.monitor.exporter.families import render_metrics
+from netkit.monitor.exporter.plan import INTERFACE_LABELS, PROBE_LABELS, build_plan
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import HistogramMetricFamily
 from prometheus_client.parser import text_string_to_metric_families

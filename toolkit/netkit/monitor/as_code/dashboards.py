@@ -22,8 +22,15 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as m
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
-from netkit.monitor.rules import AlertingRule, RecordingRule, RuleFile, RuleGroup, check_rule_texts, dump_rule_file
-from netkit.monitor.rules import write_generated as _write_generated
+from netkit.monitor.as_code.rules import (
+    AlertingRule,
+    RecordingRule,
+    RuleFile,
+    RuleGroup,
+    check_rule_texts,
+    dump_rule_file,
+)
+from netkit.monitor.as_code.rules import write_generated as _write_generated
 
 DATASOURCE_UID = "netkit-prometheus"
 DASHBOARD_TAGS = ["netkit", "generated"]

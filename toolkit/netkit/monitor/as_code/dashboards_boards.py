@@ -10,9 +10,18 @@ from typing import Any
 
 from grafana_foundation_sdk.builders import dashboard as gdash
 
-from netkit.monitor.dashboards import Q, new_dashboard, stat, table, timeseries, to_json, up_down_mapping, variable
-from netkit.monitor.rules_links import DEVICE_UID, OVERVIEW_UID, SITE_UID
-from netkit.monitor.slo import BUDGET_LEFT, BURN, ERROR_RATIO
+from netkit.monitor.as_code.dashboards import (
+    Q,
+    new_dashboard,
+    stat,
+    table,
+    timeseries,
+    to_json,
+    up_down_mapping,
+    variable,
+)
+from netkit.monitor.as_code.rules_links import DEVICE_UID, OVERVIEW_UID, SITE_UID
+from netkit.monitor.as_code.slo import BUDGET_LEFT, BURN, ERROR_RATIO
 
 M = 'ministry=~"$ministry"'
 S = 'site=~"$site"'

@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netkit.inventory.models import Inventory
-from netkit.monitor.rules import RuleFile, check_rule_texts, dump_rule_file, write_generated
-from netkit.monitor.rules_devices import DevicePolicy, device_group
-from netkit.monitor.rules_links import Links
-from netkit.monitor.rules_windows import WindowSet
-from netkit.monitor.slo import slo_groups_by_ministry
+from netkit.monitor.as_code.rules import RuleFile, check_rule_texts, dump_rule_file, write_generated
+from netkit.monitor.as_code.rules_devices import DevicePolicy, device_group
+from netkit.monitor.as_code.rules_links import Links
+from netkit.monitor.as_code.rules_windows import WindowSet
+from netkit.monitor.as_code.slo import slo_groups_by_ministry
 
 RULE_SUFFIX = ".rules.yml"
 # The repository's monitors/ (generated files are committed there for the lab inventory).
-DEFAULT_MONITORS_DIR = Path(__file__).resolve().parents[3] / "monitors"
+DEFAULT_MONITORS_DIR = Path(__file__).resolve().parents[4] / "monitors"
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ import yaml
 
 from netkit.errors import EnvironmentProblem, NetkitError
 from netkit.inventory.models import Inventory
-from netkit.monitor.rules import header_text, promtool_path
-from netkit.monitor.rules_devices import EXPORTER_JOB
-from netkit.monitor.rules_windows import WindowSet, duration
-from netkit.monitor.slo import SITE_DOWN_ALERT
+from netkit.monitor.as_code.rules import header_text, promtool_path
+from netkit.monitor.as_code.rules_devices import EXPORTER_JOB
+from netkit.monitor.as_code.rules_windows import WindowSet, duration
+from netkit.monitor.as_code.slo import SITE_DOWN_ALERT
 
 INTERFACE_ALERTS = "NetkitInterfaceDown|NetkitInterfaceErrors|NetkitUplinkSaturated"
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netkit.monitor.rules import AlertingRule, RuleGroup
-from netkit.monitor.rules_links import DEVICE_UID, SITE_UID, Links
-from netkit.monitor.rules_windows import WindowSet
+from netkit.monitor.as_code.rules import AlertingRule, RuleGroup
+from netkit.monitor.as_code.rules_links import DEVICE_UID, SITE_UID, Links
+from netkit.monitor.as_code.rules_windows import WindowSet
 
 EXPORTER_JOB = "netkit"
 ROUTER_ROLES = "core-router|site-router"

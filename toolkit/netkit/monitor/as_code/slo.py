@@ -15,9 +15,9 @@ literal, which PromQL cannot take from a series).
 from __future__ import annotations
 
 from netkit.inventory.models import Inventory, Site
-from netkit.monitor.rules import AlertingRule, RecordingRule, Rule, RuleGroup
-from netkit.monitor.rules_links import SITE_UID, Links
-from netkit.monitor.rules_windows import BurnWindow, Severity, WindowSet, duration
+from netkit.monitor.as_code.rules import AlertingRule, RecordingRule, Rule, RuleGroup
+from netkit.monitor.as_code.rules_links import SITE_UID, Links
+from netkit.monitor.as_code.rules_windows import BurnWindow, Severity, WindowSet, duration
 
 LABELS = "site, ministry, province, target, kind"
 BAD = "netkit_site:sli_bad_events:rate"

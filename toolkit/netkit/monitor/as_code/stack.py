@@ -22,10 +22,9 @@ import httpx
 
 from netkit.errors import EnvironmentProblem, NetkitError
 from netkit.inventory.models import Inventory
-from netkit.monitor.daemon import monitor_dir
-from netkit.monitor.filesd import plan_targets, write_targets
-from netkit.monitor.rules_build import generate_rules
-from netkit.monitor.rules_config import (
+from netkit.monitor.as_code.filesd import plan_targets, write_targets
+from netkit.monitor.as_code.rules_build import generate_rules
+from netkit.monitor.as_code.rules_config import (
     AlertmanagerSettings,
     alertmanager_config,
     check_alertmanager_text,
@@ -33,8 +32,9 @@ from netkit.monitor.rules_config import (
     prometheus_config,
     prometheus_settings_for,
 )
-from netkit.monitor.rules_links import Links
-from netkit.monitor.rules_windows import PRODUCTION, WindowSet
+from netkit.monitor.as_code.rules_links import Links
+from netkit.monitor.as_code.rules_windows import PRODUCTION, WindowSet
+from netkit.monitor.exporter.daemon import monitor_dir
 from netkit.procs import process_alive, read_pid
 
 PROMETHEUS = "prometheus"

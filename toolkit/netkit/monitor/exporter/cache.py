@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from netkit.monitor.plan import PROBE_LABELS, DeviceSpec, MonitorPlan, ProbeSpec
+from netkit.monitor.exporter.plan import PROBE_LABELS, DeviceSpec, MonitorPlan, ProbeSpec
 
 # RTT histogram bounds (seconds): fine below 10 ms for LAN/metro sites, coarse up to satellite links.
 RTT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5)

@@ -14,10 +14,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from netkit.monitor.cache import DYNAMIC_COLUMNS, RTT_LES, MonitorCache, ProbeState
-from netkit.monitor.families import FastFamily, FastHistogram
-from netkit.monitor.maintenance import any_open
-from netkit.monitor.plan import (
+from netkit.monitor.exporter.cache import DYNAMIC_COLUMNS, RTT_LES, MonitorCache, ProbeState
+from netkit.monitor.exporter.families import FastFamily, FastHistogram
+from netkit.monitor.exporter.maintenance import any_open
+from netkit.monitor.exporter.plan import (
     CIRCUIT_LABELS,
     DEVICE_LABELS,
     INTERFACE_LABELS,

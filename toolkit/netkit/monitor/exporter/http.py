@@ -14,8 +14,8 @@ from typing import Any
 from prometheus_client.registry import Collector
 
 from netkit.errors import InputError
-from netkit.monitor.cache import MonitorCache
-from netkit.monitor.families import render_metrics
+from netkit.monitor.exporter.cache import MonitorCache
+from netkit.monitor.exporter.families import render_metrics
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 

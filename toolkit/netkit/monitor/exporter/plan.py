@@ -11,7 +11,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from netkit.inventory.models import Inventory, MaintenanceWindow, ProbeTarget, Site
-from netkit.monitor.shard import Shard, device_key, site_key, target_key
+from netkit.monitor.exporter.shard import Shard, device_key, site_key, target_key
 
 DEVICE_LABELS = ("device", "site", "ministry", "province", "role")
 INTERFACE_LABELS = (*DEVICE_LABELS, "interface", "alias")

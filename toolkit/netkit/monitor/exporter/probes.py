@@ -28,7 +28,7 @@ from cryptography import x509
 from icmplib import ICMPRequest, ICMPv4Socket
 from icmplib.exceptions import ICMPLibError
 
-from netkit.monitor.cache import ProbeResult
+from netkit.monitor.exporter.cache import ProbeResult
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials, credentials_for
 from netkit.inventory.models import Inventory
-from netkit.monitor.cache import MonitorCache, ProbeResult
-from netkit.monitor.plan import DeviceSpec, MonitorPlan, ProbeSpec
-from netkit.monitor.probes import IcmpSettings, http_probe, icmp_probe, tcp_probe
-from netkit.monitor.safety import may_send, route_check
-from netkit.monitor.snmp_client import (
+from netkit.monitor.exporter.cache import MonitorCache, ProbeResult
+from netkit.monitor.exporter.plan import DeviceSpec, MonitorPlan, ProbeSpec
+from netkit.monitor.exporter.probes import IcmpSettings, http_probe, icmp_probe, tcp_probe
+from netkit.monitor.exporter.safety import may_send, route_check
+from netkit.monitor.exporter.snmp_client import (
     AgentAddress,
     EnginePool,
     PysnmpTransport,
@@ -28,8 +28,8 @@ from netkit.monitor.snmp_client import (
     auth_data,
     credentials_fingerprint,
 )
-from netkit.monitor.snmp_poller import DevicePoller, PollSettings
-from netkit.monitor.workers import WorkerPool
+from netkit.monitor.exporter.snmp_poller import DevicePoller, PollSettings
+from netkit.monitor.exporter.workers import WorkerPool
 
 log = logging.getLogger("netkit.monitor")
 

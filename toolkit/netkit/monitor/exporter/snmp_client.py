@@ -31,7 +31,7 @@ from pysnmp.proto import errind
 
 from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials
-from netkit.monitor import snmp_fastpdu
+from netkit.monitor.exporter import snmp_fastpdu
 
 Oid = snmp_fastpdu.Oid
 Value = snmp_fastpdu.Value

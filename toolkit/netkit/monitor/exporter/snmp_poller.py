@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from netkit.monitor.cache import DYNAMIC_COLUMNS, DeviceState, InterfaceRow, label_text
-from netkit.monitor.plan import INTERFACE_LABELS
-from netkit.monitor.snmp_client import Oid, SnmpError, SnmpTransport, Value, oid, walk_columns
+from netkit.monitor.exporter.cache import DYNAMIC_COLUMNS, DeviceState, InterfaceRow, label_text
+from netkit.monitor.exporter.plan import INTERFACE_LABELS
+from netkit.monitor.exporter.snmp_client import Oid, SnmpError, SnmpTransport, Value, oid, walk_columns
 
 SYS_UPTIME = oid("1.3.6.1.2.1.1.3.0")
 SS_CPU_IDLE = oid("1.3.6.1.4.1.2021.11.11.0")

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from netkit.monitor.cache import DeviceState, MonitorCache
-from netkit.monitor.shard import device_key, owner
+from netkit.monitor.exporter.cache import DeviceState, MonitorCache
+from netkit.monitor.exporter.shard import device_key, owner
 
 log = logging.getLogger("netkit.monitor")
 

@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 from pydantic import BaseModel
 
 from netkit.errors import InputError
-from netkit.monitor.report_prometheus import PrometheusClient, Sample, finite
-from netkit.monitor.rules_windows import duration
-from netkit.monitor.slo import outside_maintenance, sli_events
+from netkit.monitor.as_code.rules_windows import duration
+from netkit.monitor.as_code.slo import outside_maintenance, sli_events
+from netkit.monitor.sla_report.report_prometheus import PrometheusClient, Sample, finite
 
 STEP_S = 300  # the subquery step: 5-minute rates tile the period exactly
 STEP = duration(STEP_S)

@@ -9,7 +9,7 @@ import csv
 import io
 from html import escape
 
-from netkit.monitor.report import DailyPoint, SiteSla, SlaReport
+from netkit.monitor.sla_report.report import DailyPoint, SiteSla, SlaReport
 
 CSV_FIELDS = [
     "period", "ministry", "ministry_name", "site", "name", "province",
