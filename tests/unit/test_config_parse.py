@@ -139,26 +139,26 @@ def rule(**kw: object) -> GoldenRule:
 def test_rule_kinds(ctx: DeviceContext) -> None:
     tree = parse(IOS + "ntp server 10.250.0.193\nntp server 10.9.9.9\n", "ios")
     forbid = rule(checks={"ios": {"forbid": r"^neighbor \S+ remote-as 64512$"}})
-    assert [(v.line, v.text) for v in check_rules([forbid], Platform.IOS, tree, ctx)] == [
+    assert [(v.line, v.text) for v in check_rules([forbid], Platform("ios"), tree, ctx)] == [
         (8, "neighbor 10.0.0.0 remote-as 64512")]
     require = rule(checks={"ios": {"require": r"^ip ssh version 2$"}})
-    assert [(v.line, v.message) for v in check_rules([require], Platform.IOS, tree, ctx)] == [
+    assert [(v.line, v.message) for v in check_rules([require], Platform("ios"), tree, ctx)] == [
         (0, "test rule (no line matches '^ip ssh version 2$')")]
     within = rule(checks={"ios": {"within": "^line vty", "require": "^transport input ssh$"}})
-    assert [v.line for v in check_rules([within], Platform.IOS, tree, ctx)] == [17]
+    assert [v.line for v in check_rules([within], Platform("ios"), tree, ctx)] == [17]
     collect = rule(checks={"ios": {"collect": r"^ntp server (\S+)", "equals": "ntp_servers"}})
-    [v] = check_rules([collect], Platform.IOS, tree, ctx)
+    [v] = check_rules([collect], Platform("ios"), tree, ctx)
     assert v.line == 19 and "missing 10.250.0.194; not in the inventory: 10.9.9.9" in v.message
-    assert check_rules([forbid], Platform.EOS, tree, ctx) == []  # other platforms: not applicable
+    assert check_rules([forbid], Platform("eos"), tree, ctx) == []  # other platforms: not applicable
 
 
 def test_rule_conditions(ctx: DeviceContext) -> None:
     tree = parse("snmp-server community public RO X\n", "ios")
     v3_only = rule(unless="snmp.allow_v2c", checks={"ios": {"forbid": "^snmp-server community "}})
-    assert len(check_rules([v3_only], Platform.IOS, tree, ctx)) == 1
-    assert check_rules([v3_only.model_copy(update={"unless": "is_router"})], Platform.IOS, tree, ctx) == []
+    assert len(check_rules([v3_only], Platform("ios"), tree, ctx)) == 1
+    assert check_rules([v3_only.model_copy(update={"unless": "is_router"})], Platform("ios"), tree, ctx) == []
     switches_only = rule(roles=["access-switch"], checks={"ios": {"forbid": "^snmp-server community "}})
-    assert check_rules([switches_only], Platform.IOS, tree, ctx) == []
+    assert check_rules([switches_only], Platform("ios"), tree, ctx) == []
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -182,5 +182,5 @@ def test_shipped_rules_cover_every_platform() -> None:
     assert {"no-telnet", "snmp-v3-only", "ntp-servers-equal-inventory", "banner-present",
             "vty-management-acl"} <= ids
     covered = {p for r in rules for p in r.platforms}
-    assert covered == {Platform.FRR, Platform.IOS, Platform.EOS, Platform.JUNOS, Platform.HUAWEI_VRP,
-                       Platform.ROUTEROS}
+    assert covered == {Platform("frr"), Platform("ios"), Platform("eos"), Platform("junos"), Platform("huawei_vrp"),
+                       Platform("routeros")}

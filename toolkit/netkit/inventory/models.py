@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from netkit.platforms import Platform as Platform  # re-exported: the inventory names a platform by it
+
 IPv4 = ipaddress.IPv4Address
 IPv4Net = ipaddress.IPv4Network
 IPv4If = ipaddress.IPv4Interface
@@ -25,16 +27,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Platform(StrEnum):
-    FRR = "frr"
-    IOS = "ios"
-    EOS = "eos"
-    JUNOS = "junos"
-    HUAWEI_VRP = "huawei_vrp"
-    ROUTEROS = "routeros"
-    LINUX = "linux"  # service hosts: not configured by netkit, only built by the lab and probed
-
-
 class Role(StrEnum):
     CORE_ROUTER = "core-router"
     SITE_ROUTER = "site-router"
@@ -43,29 +35,6 @@ class Role(StrEnum):
 
 
 ROUTER_ROLES = frozenset({Role.CORE_ROUTER, Role.SITE_ROUTER})
-# Platforms the lab can run as real devices; the others are rendered and validated only.
-LAB_PLATFORMS = frozenset({Platform.FRR, Platform.LINUX})
-
-DEFAULT_MGMT_INTERFACE = {
-    Platform.FRR: "eth0",
-    Platform.LINUX: "eth0",
-    Platform.IOS: "GigabitEthernet0",
-    Platform.EOS: "Management1",
-    Platform.JUNOS: "fxp0",
-    Platform.HUAWEI_VRP: "MEth0/0/0",
-    Platform.ROUTEROS: "ether1",
-}
-DEFAULT_LAN_INTERFACE = {
-    Platform.FRR: "lan0",
-    Platform.LINUX: "lan0",
-    Platform.IOS: "GigabitEthernet0/0/1",
-    Platform.EOS: "Ethernet2",
-    Platform.JUNOS: "ge-0/0/1",
-    Platform.HUAWEI_VRP: "GigabitEthernet0/0/1",
-    Platform.ROUTEROS: "ether2",
-}
-
-
 # ---------------------------------------------------------------- what the author writes
 
 
@@ -332,7 +301,7 @@ class Device(Strict):
 
     @property
     def lab_capable(self) -> bool:
-        return self.platform in LAB_PLATFORMS
+        return self.platform.spec.lab
 
     def interface(self, name: str) -> Interface | None:
         return next((i for i in self.interfaces if i.name == name), None)
