@@ -28,7 +28,12 @@ COMMON_ARGS = dict(
     optional_args=dict(type="dict", required=False, default=None),
 )
 
-NAPALM_DRIVERS = {"frr": "frr", "ios": "ios", "eos": "eos", "junos": "junos", "huawei_vrp": "huawei_vrp", "routeros": "ros"}
+
+def napalm_driver(platform):
+    """The platform's NAPALM driver, from its spec (netkit.platforms is light to import: no table here)."""
+    from netkit.platforms import napalm_driver as from_spec
+
+    return from_spec(platform)
 
 
 def _from_secrets_socket(path, device):
@@ -112,7 +117,7 @@ def _resolve(module):
         except Exception as e:  # netkit's own messages name the file and key
             module.fail_json(msg=f"{p['device']}: cannot resolve credentials from {p['inventory']}: {e}")
         hostname = hostname or addr
-        driver = driver or NAPALM_DRIVERS.get(platform)
+        driver = driver or napalm_driver(platform)
     if not (username and password):
         module.fail_json(msg=f"{p['device']}: no credentials (give username/password, secrets_socket, secrets_file "
                              "or inventory)")

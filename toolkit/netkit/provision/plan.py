@@ -203,7 +203,7 @@ def plan_site(inventory: Inventory, site: str, only: list[str] | None = None,
 
 
 def write_plan_files(plan: SitePlan, directory: Path) -> dict[str, Path]:
-    """<dir>/<device>.json (read by the netkit_intent module) and <dir>/<device>.cfg (mode 0600)."""
+    """<dir>/<device>.cfg (mode 0600): the intended config each device's task pushes."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = {}
     for dp in plan.devices:
@@ -211,8 +211,6 @@ def write_plan_files(plan: SitePlan, directory: Path) -> dict[str, Path]:
         fd = os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(plan.configs[dp.device])
-        doc = dp.model_copy(update={"config_file": str(cfg)})
-        (directory / f"{dp.device}.json").write_text(doc.model_dump_json(indent=1))
         paths[dp.device] = cfg
     return paths
 
