@@ -41,7 +41,8 @@ def default_file_sd_dir() -> Path:
 def production_env(file_sd_dir: Path | None = None, command: str = "netkit provision") -> Environment:
     root = state_dir()
     return Environment(store=BackupStore(backups_dir()), audit=AuditLog(audit_file()), locks_dir=root / "locks",
-                       file_sd_dir=file_sd_dir or default_file_sd_dir(), host=socket.gethostname(), command=command)
+                       file_sd_dir=file_sd_dir or default_file_sd_dir(), host=socket.gethostname(), command=command,
+                       check_upstream=True)
 
 
 def prune_runs(root: Path, keep: int = KEEP_RUNS) -> None:

@@ -42,6 +42,8 @@ def _merged(sites: list[_Site], only_active: bool = True) -> list[DevicePlan]:
 
 def provision_sites(steps: Steps, codes: list[str], opts: ProvisionOptions) -> list[SiteReport]:
     action: Action = "check" if opts.check_only else "provision"
+    if not opts.check_only:
+        steps.refuse_without_upstream(codes)
     sites: list[_Site] = []
     creds: dict[str, Credentials] = {}
     for code in codes:  # step 1 for every site before any lock or device
