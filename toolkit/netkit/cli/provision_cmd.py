@@ -15,6 +15,7 @@ from typer._click import Context
 from typer.core import TyperGroup
 
 from netkit.cli.common import InventoryOption, JsonOption, console, err_console, open_inventory, print_json
+from netkit.cli.rollout_cmd import parse_max_failed, resume, run_rollout
 from netkit.errors import InputError
 from netkit.inventory import Inventory
 from netkit.provision.backend import Progress
@@ -22,6 +23,8 @@ from netkit.provision.defaults import ansible_factory, production_env
 from netkit.provision.masking import Masker
 from netkit.provision.plan import choose_site
 from netkit.provision.report import SiteReport
+from netkit.provision.rollout import select_sites
+from netkit.provision.rollout_record import RolloutPolicy
 from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
 
 STEPS = ("render", "backup", "diff", "commit", "checks", "confirm", "rollback")
@@ -153,12 +156,30 @@ def provision_site(
                                             "to converge (s).")] = 60,
     only: Annotated[list[str] | None, typer.Option("--only", help="Only this device of the site (repeatable).")] = None,
     file_sd_dir: Annotated[Path | None, typer.Option(help="Where to write the site's Prometheus file_sd targets.")] = None,
+    ministry: Annotated[list[str] | None, typer.Option("--ministry", help="Rollout: the sites of this ministry "
+                                                       "(repeatable).")] = None,
+    province: Annotated[list[str] | None, typer.Option("--province", help="Rollout: the sites of this province "
+                                                       "(repeatable).")] = None,
+    canary: Annotated[list[str] | None, typer.Option("--canary", help="Rollout: these sites go first (after the "
+                                                     "data centers); the rollout stops unless they are confirmed.")] = None,
+    wave_size: Annotated[int | None, typer.Option("--wave-size", min=1, help="Rollout: then waves of N sites "
+                                                  "(default 20).")] = None,
+    max_failed: Annotated[str | None, typer.Option("--max-failed", help="Rollout: stop when more than K sites "
+                                                   "of a wave failed (K, or a percentage of the wave: 10%).")] = None,
     inventory: InventoryOption = None,
     json: JsonOption = False,
 ) -> None:
     """Render, lock, back up, commit with a revert timer, post-check, then confirm everywhere or roll the
-    whole site back. Exit 0 confirmed/unchanged, 1 failed (rolled back), 2 bad input, 3 environment."""
+    whole site back. Exit 0 confirmed/unchanged, 1 failed (rolled back), 2 bad input, 3 environment.
+    --all, --ministry, --province or any rollout option make it a rollout in waves (`provision resume ID`)."""
     inv = open_inventory(inventory)
+    if not check and (all_sites or ministry or province or canary or wave_size or max_failed):
+        codes = select_sites(inv, sites or [], all_sites, _split(ministry), _split(province))
+        count, pct = parse_max_failed(max_failed)
+        _confirm(f"roll out {len(codes)} site(s) in waves", yes)
+        policy = RolloutPolicy(wave_size=wave_size or 20, max_failed=count, max_failed_percent=pct,
+                               confirm_timeout=confirm_timeout, check_wait=check_wait)
+        run_rollout(inv, codes, _split(canary) or [], policy, "netkit provision site " + " ".join(sys.argv[3:]), json)
     codes = _site_codes(inv, sites or [], all_sites)
     if only and len(codes) != 1:
         raise InputError("--only needs exactly one SITE")
@@ -179,6 +200,11 @@ def provision_site(
         for report in reports:
             _print_report(report)
     raise typer.Exit(max(r.exit_code for r in reports))
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    """`--canary a,b --canary c` -> [a, b, c]."""
+    return [v for item in values for v in item.split(",") if v] if values else None
 
 
 def _site_codes(inv: Inventory, sites: list[str], all_sites: bool) -> list[str]:
@@ -314,6 +340,9 @@ def rollback_site(
     with view:
         report = _transaction(inv, site, view, command="netkit rollback").rollback(to)
     _finish(report, json)
+
+
+provision_app.command("resume")(resume)
 
 
 def register(app: typer.Typer) -> None:

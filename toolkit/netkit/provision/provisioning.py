@@ -48,6 +48,7 @@ def provision_sites(steps: Steps, codes: list[str], opts: ProvisionOptions) -> l
     creds: dict[str, Credentials] = {}
     for code in codes:  # step 1 for every site before any lock or device
         report = steps.new_report(code, action)
+        report.rollout, report.reason = opts.rollout, opts.reason
         plan, site_creds = steps.prepare(code, opts.only if len(codes) == 1 else None, True, report)
         sites.append(_Site(plan, report))
         creds.update(site_creds)

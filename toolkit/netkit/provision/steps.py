@@ -52,6 +52,8 @@ class ProvisionOptions:
     confirm_timeout: int = 300
     check_wait: int = 60
     only: list[str] | None = None
+    rollout: str | None = None  # the id of the rollout this run is a wave of
+    reason: str | None = None  # why it runs outside a change window (--now --reason), for the audit
 
 
 class Steps:
