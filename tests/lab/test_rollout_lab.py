@@ -7,16 +7,24 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import NETKIT
+from netkit.monitor.as_code import stack
+from netkit.provision.backend import Progress
 from netkit.provision.defaults import production_env
 from netkit.provision.rollout_record import RolloutRecord
-from test_provision_lab import nft_drop, running
+from netkit.provision.transaction import ProvisionOptions
+from test_alerting_e2e import free_port
+from test_provision_lab import nft_drop, running, transaction, with_extra
 
 pytestmark = pytest.mark.lab
 LAB_MODE = "factory"
@@ -96,3 +104,64 @@ def test_a_rollout_killed_mid_wave_is_resumed(lab: Any) -> None:
     for code in done_before:  # not redone
         assert sum(a["site"] == code for a in mine) == 1, code
     assert not any(factory(lab, c) for c in record.sites if lab.inventory.sites[c].kind == "customer")
+
+
+def test_outside_its_window_a_site_is_refused_with_exit_2_and_nothing_is_touched(lab: Any, tmp_path: Path) -> None:
+    inv = tmp_path / "inventory"
+    shutil.copytree(lab.inventory.path, inv)
+    moj = inv / "group_vars" / "moj.yml"
+    data = yaml.safe_load(moj.read_text())
+    data["netkit_ministry"]["change_policy"] = {"require_window": True}
+    moj.write_text(yaml.safe_dump(data))
+    site = "moj-hq"
+    (inv / "group_vars" / "site_moj_hq.yml").write_text(
+        (inv / "group_vars" / "site_moj_hq.yml").read_text().replace(
+            "{reason: weekly change window, weekday: fri, at: \"02:00\", duration_min: 120}",
+            "{reason: last year's window, start: \"2025-01-01T00:00:00Z\", end: \"2025-01-01T02:00:00Z\"}"))
+    before = running(lab, "moj-hq-r1")
+    audit = production_env().audit.path.read_text()
+    proc = lab.netkit("provision", "site", site, "-i", str(inv), "--yes", "--json", timeout=300)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "may only be changed inside a maintenance window" in proc.stderr and "2025-01-01 00:00" in proc.stderr
+    assert running(lab, "moj-hq-r1") == before and production_env().audit.path.read_text() == audit
+    proc = lab.netkit("provision", "site", site, "-i", str(inv), "--yes", "--json", "--now", "--reason",
+                      "lab test: change outside the window", timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert json.loads(production_env().audit.path.read_text().splitlines()[-1])["reason"] == (
+        "lab test: change outside the window")
+
+
+def _silences(url: str, site: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"{url}/api/v2/silences", timeout=5) as resp:
+        return [s for s in json.loads(resp.read()) if any(m["name"] == "site" and m["value"] == site
+                                                           for m in s["matchers"])]
+
+
+def test_a_silence_holds_during_each_transaction_and_is_gone_after_also_after_a_rollback(
+        lab: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = stack.StackSettings(prometheus_listen=f"127.0.0.1:{free_port()}",
+                                   alertmanager_listen=f"127.0.0.1:{free_port()}")
+    url = f"http://{settings.alertmanager_listen}"
+    monkeypatch.setenv("NETKIT_ALERTMANAGER_URL", url)
+    try:
+        stack.up(lab.inventory, settings, tmp_path / "stack")
+        for extra, fault in (("silence-confirmed", None), ("silence-rolled-back", "moj-hq-r1")):
+            seen: list[str] = []
+
+            def progress(p: Progress, seen: list[str] = seen) -> None:
+                if p.step == "checks" and p.status == "running" and not seen:
+                    seen.extend(s["id"] for s in _silences(url, "moj-hq") if s["status"]["state"] == "active")
+
+            render = with_extra("moj-hq-r1", f"interface nk-test0\n description {extra}")
+            with contextlib.ExitStack() as stack_:
+                if fault:
+                    stack_.enter_context(nft_drop(lab, fault, f"c ip daddr {VERIFY} icmp type echo-request drop"))
+                report = transaction(lab, "moj-hq", render, progress).provision(ProvisionOptions(check_wait=5))
+            assert report.result == ("rolled-back" if fault else "confirmed"), report.model_dump_json(indent=1)
+            assert len(seen) == 1, f"no active silence for site=moj-hq during the transaction ({extra})"
+            after = {s["id"]: s["status"]["state"] for s in _silences(url, "moj-hq")}
+            assert after[seen[0]] == "expired", after
+            assert report.silence and seen[0] in report.silence and "expired at the end" in report.silence
+            assert json.loads(production_env().audit.path.read_text().splitlines()[-1])["silence"] == report.silence
+    finally:
+        stack.down(tmp_path / "stack")

@@ -166,6 +166,9 @@ def provision_site(
                                                   "(default 20).")] = None,
     max_failed: Annotated[str | None, typer.Option("--max-failed", help="Rollout: stop when more than K sites "
                                                    "of a wave failed (K, or a percentage of the wave: 10%).")] = None,
+    now: Annotated[bool, typer.Option("--now", help="Change sites outside their maintenance windows too "
+                                      "(where the change policy requires one); needs --reason.")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why --now (goes into the audit).")] = None,
     inventory: InventoryOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -173,12 +176,14 @@ def provision_site(
     whole site back. Exit 0 confirmed/unchanged, 1 failed (rolled back), 2 bad input, 3 environment.
     --all, --ministry, --province or any rollout option make it a rollout in waves (`provision resume ID`)."""
     inv = open_inventory(inventory)
+    if now != bool(reason and reason.strip()):
+        raise InputError("--now and --reason TEXT go together: say why the change cannot wait for the window")
     if not check and (all_sites or ministry or province or canary or wave_size or max_failed):
         codes = select_sites(inv, sites or [], all_sites, _split(ministry), _split(province))
         count, pct = parse_max_failed(max_failed)
         _confirm(f"roll out {len(codes)} site(s) in waves", yes)
         policy = RolloutPolicy(wave_size=wave_size or 20, max_failed=count, max_failed_percent=pct,
-                               confirm_timeout=confirm_timeout, check_wait=check_wait)
+                               confirm_timeout=confirm_timeout, check_wait=check_wait, reason=reason)
         run_rollout(inv, codes, _split(canary) or [], policy, "netkit provision site " + " ".join(sys.argv[3:]), json)
     codes = _site_codes(inv, sites or [], all_sites)
     if only and len(codes) != 1:
@@ -189,7 +194,8 @@ def provision_site(
                  yes)
     view = LiveView(enabled=not json)
     env = production_env(file_sd_dir, "netkit provision site " + " ".join(codes))
-    opts = ProvisionOptions(check_only=check, confirm_timeout=confirm_timeout, check_wait=check_wait, only=only)
+    opts = ProvisionOptions(check_only=check, confirm_timeout=confirm_timeout, check_wait=check_wait, only=only,
+                            reason=reason)
     with view:
         reports = provision_many(inv, codes, env, ansible_factory(inv), opts, progress=view)
     if len(reports) == 1:

@@ -144,9 +144,20 @@ class StaticRoute(Strict):
     next_hop: IPv4 | Literal["null0"]
 
 
+class ChangePolicy(Strict):
+    """How `netkit provision` may change a site (per network, overridden per ministry): only inside one of the
+    site's maintenance windows, and only while its alerts are silenced in Alertmanager."""
+
+    require_window: bool = False  # outside every window of the site: refused unless --now --reason
+    silence: bool = True  # silence the site's alerts for each transaction (when Alertmanager answers)
+    require_silence: bool = False  # refuse (nothing touched) when no silence can be created
+    alertmanager_url: str | None = None  # default: NETKIT_ALERTMANAGER_URL, else http://127.0.0.1:9093
+
+
 class MinistrySpec(Strict):
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: str
+    change_policy: ChangePolicy | None = None
 
 
 class SnmpSettings(Strict):
@@ -188,6 +199,7 @@ class NetworkSpec(Strict):
     noc: NocAttachment | None = None
     snmp: SnmpSettings = SnmpSettings()
     credential_sets: dict[str, CredentialSet] = {}
+    change_policy: ChangePolicy = ChangePolicy()
 
 
 class DeviceSpec(Strict):
@@ -255,6 +267,7 @@ class SiteAddressing(Strict):
 class Ministry(Strict):
     code: str
     name: str
+    change_policy: ChangePolicy | None = None
 
 
 class Site(Strict):

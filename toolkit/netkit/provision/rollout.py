@@ -30,6 +30,7 @@ from netkit.provision.rollout_record import (
 from netkit.provision.steps import ProvisionOptions, Steps
 
 WaveRunner = Callable[[list[str], ProvisionOptions], list[SiteReport]]
+Gate = Callable[[list[str], ProvisionOptions], dict[str, str]]  # sites refused before the wave: site -> why
 Settler = Callable[[str, datetime, int], tuple[SiteState, str]]  # site, started, confirm timeout
 
 
@@ -104,12 +105,13 @@ _RESULT_STATE: dict[str, SiteState] = {"confirmed": "confirmed", "unchanged": "u
 
 class Rollout:
     def __init__(self, store: RolloutStore, run_wave: WaveRunner, settle: Settler,
-                 on_event: Callable[[WaveEvent], None] | None = None,
+                 on_event: Callable[[WaveEvent], None] | None = None, gate: Gate | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.store, self.run_wave, self.settle = store, run_wave, settle
         self.on_event = on_event or (lambda e: None)
         self.clock, self.monotonic = clock, monotonic
+        self.gate = gate or (lambda codes, opts: {})
 
     def run(self, record: RolloutRecord) -> RolloutRecord:
         self.store.save(record)
@@ -131,7 +133,7 @@ class Rollout:
         record.status, record.stop_reason = "running", ""
         self.store.save(record)
         opts = ProvisionOptions(confirm_timeout=record.policy.confirm_timeout, check_wait=record.policy.check_wait,
-                                rollout=record.id)
+                                rollout=record.id, reason=record.policy.reason)
         per_site: list[float] = []
         try:
             for index, wave in enumerate(record.waves):
@@ -156,6 +158,12 @@ class Rollout:
     def _wave(self, record: RolloutRecord, index: int, wave: Wave, todo: list[str], opts: ProvisionOptions,
               per_site: list[float]) -> None:
         now = self.clock()
+        for code, why in self.gate(todo, opts).items():  # outside its change window: refused, untouched
+            record.sites[code] = SiteEntry(state="refused", message=why, started=now, finished=now)
+        todo = [c for c in todo if record.sites[c].state == "pending"]
+        if not todo:
+            self.store.save(record)
+            return
         for code in todo:
             record.sites[code] = SiteEntry(state="running", started=now)
         self.store.save(record)
@@ -190,6 +198,11 @@ def rollout_for(steps: Steps, on_event: Callable[[WaveEvent], None] | None = Non
     """The production rollout: each wave a `provision_sites` batch, interrupted sites settled."""
     from netkit.provision.provisioning import provision_sites
     from netkit.provision.settle import settle_site
+    from netkit.provision.windows import outside_windows
+
+    def gate(codes: list[str], opts: ProvisionOptions) -> dict[str, str]:
+        return {} if opts.reason else outside_windows(steps.inventory, codes, steps.env.clock())
 
     return Rollout(rollouts_store(steps), run_wave or (lambda codes, opts: provision_sites(steps, codes, opts)),
-                   lambda site, since, timeout: settle_site(steps, site, since, timeout), on_event, steps.env.clock)
+                   lambda site, since, timeout: settle_site(steps, site, since, timeout), on_event, gate,
+                   steps.env.clock)

@@ -42,6 +42,7 @@ class RolloutPolicy(BaseModel):
     max_failed_percent: float | None = None  # per wave, Ansible's max_fail_percentage
     confirm_timeout: int = 300
     check_wait: int = 60
+    reason: str | None = None  # --now --reason: change sites outside their windows too (in the audit)
 
 
 class RolloutRecord(BaseModel):

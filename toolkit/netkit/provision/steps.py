@@ -21,6 +21,7 @@ from netkit.provision.lock import SiteLock, current_user
 from netkit.provision.masking import Masker
 from netkit.provision.plan import DevicePlan, Renderer, SitePlan, default_renderer, plan_site
 from netkit.provision.report import Action, DeviceReport, SiteReport
+from netkit.provision.silences import AlertmanagerFactory
 from netkit.provision.upstream import intended_sha, refuse_without_upstream
 
 BackendFactory = Callable[[SitePlan, dict[str, Credentials], Masker, ProgressCallback], Backend]
@@ -44,6 +45,7 @@ class Environment:
     command: str = "netkit provision"
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     check_upstream: bool = False  # refuse a site whose data center does not run its intended config
+    alertmanager: AlertmanagerFactory | None = None  # silences per transaction (None: none asked)
 
 
 @dataclass(frozen=True)
