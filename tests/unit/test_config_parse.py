@@ -165,7 +165,7 @@ def test_rule_conditions(ctx: DeviceContext) -> None:
 @pytest.mark.parametrize(("data", "message"), [
     ([{"id": "x", "description": "d", "checks": {"ios": {"forbid": "(unclosed"}}}], "not a valid regular expression"),
     ([{"id": "x", "description": "d", "checks": {"ios": {"forbid": "a", "require": "b"}}}], "exactly one of"),
-    ([{"id": "x", "description": "d", "checks": {"nxos": {"forbid": "a"}}}], "checks.nxos"),
+    ([{"id": "x", "description": "d", "checks": {"cisco": {"forbid": "a"}}}], "checks.cisco"),
     ([{"id": "x", "description": "d", "checks": {"ios": {"collect": "^ntp server", "equals": "ntp_servers"}}}],
      "capturing group"),
     ([{"id": "x", "description": "d", "checks": {"ios": {"forbid": "a"}}},
