@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 from netkit.config.context import DeviceContext
-from netkit.config.parse import first_word, parse
+from netkit.config.parse import ConfigTree, first_word, parse
 from netkit.config.render import device_context
 from netkit.config.rules import GoldenRule, check_rules, load_rules
-from netkit.config.structure import addresses, check_structure, expand_range
+from netkit.config.structure import Problem, addresses, duplicate_addresses, expand_range, undefined_references
 from netkit.errors import InputError
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
 from netkit.inventory.models import Platform
@@ -40,6 +40,11 @@ line vty 0 4
  access-class MGMT in
 """
 
+
+
+def check_structure(tree: ConfigTree) -> list[Problem]:
+    """Every structural problem of one parsed file, as `netkit validate` finds them."""
+    return [*undefined_references(tree), *duplicate_addresses(addresses(tree))]
 
 def test_indented_tree_with_line_numbers_and_banner() -> None:
     tree = parse(IOS, "ios")

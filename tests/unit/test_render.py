@@ -108,7 +108,7 @@ def test_render_site_and_errors(lab: Inventory) -> None:
         render_site(lab, "nope")
     with pytest.raises(InputError, match="platform linux is not configured"):
         render_device(lab, "verify-svc")
-    with pytest.raises(InputError, match="no device named"):
+    with pytest.raises(InputError, match="no device .nope.; valid devices: dc-core1, dc-core2"):
         render_device(lab, "nope")
 
 
@@ -194,7 +194,7 @@ def test_cli_render_device_site_all_and_show_vars(tmp_path: Path) -> None:
     res = runner.invoke(app, ["render", "--show-vars", "dc-core2", "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["bgp"]["asn"] == 64512
     res = runner.invoke(app, ["render", "device", "nope"])
-    assert res.exit_code == 2 and "no device named 'nope'" in res.stderr
+    assert res.exit_code == 2 and "no device 'nope'; valid devices:" in res.stderr
     res = runner.invoke(app, ["render", "--all", "site", "x"])
     assert res.exit_code == 2
     res = runner.invoke(app, ["render", "-i", str(tmp_path / "nowhere")])  # nothing asked: the help, no inventory read

@@ -247,17 +247,16 @@ def backup_log(
 ) -> None:
     """The device's backup history, newest first, each with its diff (secrets masked)."""
     inv = open_inventory(inventory)
-    if device not in inv.devices:
-        raise InputError(f"{inv.path}: no device {device!r}; devices: {', '.join(sorted(inv.devices))}")
+    site = inv.device(device).site
     env = production_env()
     masker = _masker_for(inv)
     entries = [e.model_copy(update={"diff": masker.mask(e.diff)})
-               for e in env.store.log(inv.devices[device].site, device, limit)]
+               for e in env.store.log(site, device, limit)]
     if json:
         print_json(entries)
         return
     if not entries:
-        console.print(f"no backup of {device} yet (run `netkit backup {inv.devices[device].site}`)")
+        console.print(f"no backup of {device} yet (run `netkit backup {site}`)")
         return
     for e in entries:
         console.rule(f"{e.id[:12]}  {e.when.isoformat(timespec='seconds')}  {e.author}  {e.message}", style="cyan")
