@@ -108,7 +108,7 @@ def test_render_site_and_errors(lab: Inventory) -> None:
         render_site(lab, "nope")
     with pytest.raises(InputError, match="platform linux is not configured"):
         render_device(lab, "verify-svc")
-    with pytest.raises(InputError, match="no device .nope.; valid devices: dc-core1, dc-core2"):
+    with pytest.raises(InputError, match=r"no device .nope.; valid devices: dc-core1, dc-core2"):
         render_device(lab, "nope")
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -111,8 +110,6 @@ def _print_report(report: SiteReport, show_diffs: bool = True) -> None:
     console.print(f"[{style}]{report.result}[/]: {report.message}", highlight=False)
     if timing:
         console.print(f"[dim]{timing}[/]", highlight=False)
-    if report.file_sd:
-        console.print(f"[dim]monitoring targets: {report.file_sd}[/]", highlight=False)
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -152,7 +149,6 @@ def provision_site(
     check_wait: Annotated[int, typer.Option(min=0, max=600, help="How long post-checks may wait for routing "
                                             "to converge (s).")] = 60,
     only: Annotated[list[str] | None, typer.Option("--only", help="Only this device of the site (repeatable).")] = None,
-    file_sd_dir: Annotated[Path | None, typer.Option(help="Where to write the site's Prometheus file_sd targets.")] = None,
     inventory: InventoryOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -167,7 +163,7 @@ def provision_site(
         _confirm(f"provision site {', '.join(codes)} ({', '.join(chosen)}); run with --check first to see the diffs",
                  yes)
     view = LiveView(enabled=not json)
-    env = production_env(file_sd_dir, "netkit provision site " + " ".join(codes))
+    env = production_env("netkit provision site " + " ".join(codes))
     opts = ProvisionOptions(check_only=check, confirm_timeout=confirm_timeout, check_wait=check_wait, only=only)
     with view:
         reports = provision_many(inv, codes, env, ansible_factory(inv), opts, progress=view)
