@@ -12,8 +12,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import traceback
+
+# Light imports on purpose (a module process lives for one task): the one secret-mark pattern, and the
+# platform specs (the one platform->driver table).
+from netkit.config.marks import SECRET_MARK_RE as _MARK
+from netkit.platforms import napalm_driver
 
 COMMON_ARGS = dict(
     device=dict(type="str", required=True),
@@ -27,13 +31,6 @@ COMMON_ARGS = dict(
     timeout=dict(type="int", required=False, default=30),
     optional_args=dict(type="dict", required=False, default=None),
 )
-
-
-def napalm_driver(platform):
-    """The platform's NAPALM driver, from its spec (netkit.platforms is light to import: no table here)."""
-    from netkit.platforms import napalm_driver as from_spec
-
-    return from_spec(platform)
 
 
 def _from_secrets_socket(path, device):
@@ -194,7 +191,6 @@ def refuse_if_pending(module, dev, pending):
                          pending_commit=True)
 
 
-_MARK = re.compile(r"@@secret:([a-z_]+)@@")
 
 
 def read_config(module):

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 from netkit.config.context import DeviceContext
-from netkit.config.parse import first_word, parse
+from netkit.config.parse import ConfigTree, first_word, parse
 from netkit.config.render import device_context
 from netkit.config.rules import GoldenRule, check_rules, load_rules
-from netkit.config.structure import addresses, check_structure, expand_range
+from netkit.config.structure import Problem, addresses, duplicate_addresses, expand_range, undefined_references
 from netkit.errors import InputError
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
 from netkit.inventory.models import Platform
+from netkit.platforms import all_specs
 
 RULES = DEFAULT_INVENTORY.parents[1] / "templates" / "rules"
 
@@ -39,6 +40,11 @@ line vty 0 4
  access-class MGMT in
 """
 
+
+
+def check_structure(tree: ConfigTree) -> list[Problem]:
+    """Every structural problem of one parsed file, as `netkit validate` finds them."""
+    return [*undefined_references(tree), *duplicate_addresses(addresses(tree))]
 
 def test_indented_tree_with_line_numbers_and_banner() -> None:
     tree = parse(IOS, "ios")
@@ -164,7 +170,7 @@ def test_rule_conditions(ctx: DeviceContext) -> None:
 @pytest.mark.parametrize(("data", "message"), [
     ([{"id": "x", "description": "d", "checks": {"ios": {"forbid": "(unclosed"}}}], "not a valid regular expression"),
     ([{"id": "x", "description": "d", "checks": {"ios": {"forbid": "a", "require": "b"}}}], "exactly one of"),
-    ([{"id": "x", "description": "d", "checks": {"nxos": {"forbid": "a"}}}], "checks.nxos"),
+    ([{"id": "x", "description": "d", "checks": {"cisco": {"forbid": "a"}}}], "checks.cisco"),
     ([{"id": "x", "description": "d", "checks": {"ios": {"collect": "^ntp server", "equals": "ntp_servers"}}}],
      "capturing group"),
     ([{"id": "x", "description": "d", "checks": {"ios": {"forbid": "a"}}},
@@ -182,5 +188,5 @@ def test_shipped_rules_cover_every_platform() -> None:
     assert {"no-telnet", "snmp-v3-only", "ntp-servers-equal-inventory", "banner-present",
             "vty-management-acl"} <= ids
     covered = {p for r in rules for p in r.platforms}
-    assert covered == {Platform("frr"), Platform("ios"), Platform("eos"), Platform("junos"), Platform("huawei_vrp"),
-                       Platform("routeros")}
+    assert covered == {Platform(s.name) for s in all_specs() if s.configured}
+    assert {"frr", "ios", "eos", "junos", "huawei_vrp", "routeros"} <= covered

@@ -108,7 +108,7 @@ def test_render_site_and_errors(lab: Inventory) -> None:
         render_site(lab, "nope")
     with pytest.raises(InputError, match="platform linux is not configured"):
         render_device(lab, "verify-svc")
-    with pytest.raises(InputError, match="no device named"):
+    with pytest.raises(InputError, match=r"no device .nope.; valid devices: dc-core1, dc-core2"):
         render_device(lab, "nope")
 
 
@@ -124,7 +124,7 @@ def test_rendering_is_deterministic(lab: Inventory, examples: Inventory) -> None
 
 def test_every_example_device_renders_its_platform_file(examples: Inventory) -> None:
     expected = {Platform("ios"): "ios.cfg", Platform("eos"): "eos.cfg", Platform("junos"): "junos.conf",
-                Platform("huawei_vrp"): "vrp.cfg", Platform("routeros"): "routeros.rsc"}
+                Platform("huawei_vrp"): "vrp.cfg", Platform("routeros"): "routeros.rsc", Platform("nxos"): "nxos.cfg"}
     seen = set()
     for dev in examples.devices.values():
         cfg = render_device(examples, dev)
@@ -190,11 +190,11 @@ def test_cli_render_device_site_all_and_show_vars(tmp_path: Path) -> None:
         "dc-core1/frr.conf", "dc-core2/frr.conf"]
     res = runner.invoke(app, ["render", "--all", "--json", "-i", str(EXAMPLES)])
     assert res.exit_code == 0
-    assert len(json.loads(res.stdout)) == 12
+    assert len(json.loads(res.stdout)) == 13
     res = runner.invoke(app, ["render", "--show-vars", "dc-core2", "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["bgp"]["asn"] == 64512
     res = runner.invoke(app, ["render", "device", "nope"])
-    assert res.exit_code == 2 and "no device named 'nope'" in res.stderr
+    assert res.exit_code == 2 and "no device 'nope'; valid devices:" in res.stderr
     res = runner.invoke(app, ["render", "--all", "site", "x"])
     assert res.exit_code == 2
     res = runner.invoke(app, ["render", "-i", str(tmp_path / "nowhere")])  # nothing asked: the help, no inventory read

@@ -171,8 +171,8 @@ def status(
         samples = fetch_samples(from_url)
     else:
         inv = open_inventory(inventory)
-        if site is not None and site not in inv.sites:
-            raise InputError(f"{inv.path}: no site {site!r} (try `netkit inventory show`)")
+        if site is not None:
+            inv.site(site)
         plan = build_plan(inv, Shard(), sites={site} if site else None)
         mon = Monitor(plan, inventory_resolver(inv), _settings(30, 15, 5, snmp_timeout, workers))
         mon.start_workers()

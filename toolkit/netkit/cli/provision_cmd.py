@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -114,8 +113,6 @@ def _print_report(report: SiteReport, show_diffs: bool = True) -> None:
     console.print(f"[{style}]{report.result}[/]: {report.message}", highlight=False)
     if timing:
         console.print(f"[dim]{timing}[/]", highlight=False)
-    if report.file_sd:
-        console.print(f"[dim]monitoring targets: {report.file_sd}[/]", highlight=False)
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -155,7 +152,6 @@ def provision_site(
     check_wait: Annotated[int, typer.Option(min=0, max=600, help="How long post-checks may wait for routing "
                                             "to converge (s).")] = 60,
     only: Annotated[list[str] | None, typer.Option("--only", help="Only this device of the site (repeatable).")] = None,
-    file_sd_dir: Annotated[Path | None, typer.Option(help="Where to write the site's Prometheus file_sd targets.")] = None,
     ministry: Annotated[list[str] | None, typer.Option("--ministry", help="Rollout: the sites of this ministry "
                                                        "(repeatable).")] = None,
     province: Annotated[list[str] | None, typer.Option("--province", help="Rollout: the sites of this province "
@@ -193,7 +189,7 @@ def provision_site(
         _confirm(f"provision site {', '.join(codes)} ({', '.join(chosen)}); run with --check first to see the diffs",
                  yes)
     view = LiveView(enabled=not json)
-    env = production_env(file_sd_dir, "netkit provision site " + " ".join(codes))
+    env = production_env("netkit provision site " + " ".join(codes))
     opts = ProvisionOptions(check_only=check, confirm_timeout=confirm_timeout, check_wait=check_wait, only=only,
                             reason=reason)
     with view:
@@ -279,17 +275,16 @@ def backup_log(
 ) -> None:
     """The device's backup history, newest first, each with its diff (secrets masked)."""
     inv = open_inventory(inventory)
-    if device not in inv.devices:
-        raise InputError(f"{inv.path}: no device {device!r}; devices: {', '.join(sorted(inv.devices))}")
+    site = inv.device(device).site
     env = production_env()
     masker = _masker_for(inv)
     entries = [e.model_copy(update={"diff": masker.mask(e.diff)})
-               for e in env.store.log(inv.devices[device].site, device, limit)]
+               for e in env.store.log(site, device, limit)]
     if json:
         print_json(entries)
         return
     if not entries:
-        console.print(f"no backup of {device} yet (run `netkit backup {inv.devices[device].site}`)")
+        console.print(f"no backup of {device} yet (run `netkit backup {site}`)")
         return
     for e in entries:
         console.rule(f"{e.id[:12]}  {e.when.isoformat(timespec='seconds')}  {e.author}  {e.message}", style="cyan")

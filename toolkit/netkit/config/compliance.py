@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from netkit.config.marks import SECRET_MARK_RE
 from netkit.config.models import RenderedConfig
 from netkit.config.parse import ConfigTree, Line, parse
 from netkit.config.remediation import remediation
@@ -23,7 +24,6 @@ from netkit.inventory.models import Platform
 from netkit.platforms import get
 
 SEP = " > "
-_SECRET = re.compile(r"@@secret:[a-z_]+@@")
 
 @functools.cache
 def _noise(platform: str) -> re.Pattern[str] | None:
@@ -81,8 +81,8 @@ def _secret_matches(intended: ConfigTree, running: ConfigTree) -> None:
     """Rewrite running statements that match an intended statement with a secret mark into that statement."""
     patterns = []
     for line in intended.lines:
-        if _SECRET.search(line.text):
-            parts = _SECRET.split(line.text)
+        if SECRET_MARK_RE.search(line.text):
+            parts = SECRET_MARK_RE.split(line.text)[::2]  # the text around the marks (odd items: their names)
             rx = re.compile("^" + r"\S+".join(re.escape(p) for p in parts) + "$")
             patterns.append((_lineage(line)[:-1], rx, line.text))
     if not patterns:

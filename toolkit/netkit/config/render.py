@@ -92,10 +92,7 @@ class Renderer:
     def device(self, device: Device | str) -> Device:
         if isinstance(device, Device):
             return device
-        found = self.inventory.devices.get(device)
-        if found is None:
-            raise InputError(f"{self.inventory.path}: no device named {device!r} (see `netkit inventory show`)")
-        return found
+        return self.inventory.device(device)
 
     def context(self, device: Device | str) -> DeviceContext:
         dev = self.device(device)
@@ -145,10 +142,9 @@ def render_device(inventory: Inventory, device: Device | str) -> RenderedConfig:
 
 def render_site(inventory: Inventory, code: str) -> list[RenderedConfig]:
     """The intended configurations of a site's configurable devices, by device name."""
-    if code not in inventory.sites:
-        raise InputError(f"{inventory.path}: no site {code!r} (see `netkit inventory show`)")
+    inventory.site(code)
     r = _renderer(inventory)
-    return [r.render(d) for d in inventory.site_devices(code) if d.platform.spec.configured]
+    return [r.render(d) for d in sorted(inventory.site_devices(code), key=lambda d: d.name) if d.platform.spec.configured]
 
 
 def device_context(inventory: Inventory, device: Device | str) -> DeviceContext:

@@ -117,7 +117,3 @@ def duplicate_addresses(found: list[Address]) -> Iterator[Problem]:
             yield Problem(addr.line, f"address {addr.ip} is configured twice ({first.interface} at line "
                                      f"{first.line.lineno} and {addr.interface})")
 
-
-def check_structure(tree: ConfigTree) -> list[Problem]:
-    """Every structural problem of one parsed file."""
-    return [*undefined_references(tree), *duplicate_addresses(addresses(tree))]

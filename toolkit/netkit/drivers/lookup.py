@@ -74,8 +74,7 @@ def open_device(
     """An opened NAPALM driver for `device` at its management address (close it when done).
 
     `driver` overrides the class looked up for the platform (tests pass a fake)."""
-    if device.name not in inventory.devices:
-        raise InputError(f"{inventory.path}: no device {device.name!r} in the inventory")
+    inventory.device(device.name)
     import paramiko
     from napalm.base.exceptions import ConnectAuthError, NapalmException
 

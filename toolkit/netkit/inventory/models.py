@@ -7,6 +7,7 @@ models (`Site`, `Device`, `Link`, `Interface`) add what netkit derives (addressi
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from netkit.errors import InputError
 from netkit.platforms import Platform as Platform  # re-exported: the inventory names a platform by it
 
 IPv4 = ipaddress.IPv4Address
@@ -320,6 +322,13 @@ class Device(Strict):
         return next((i for i in self.interfaces if i.name == name), None)
 
 
+def _names(names: Iterable[str], shown: int = 20) -> str:
+    """The first names, sorted (a national inventory has 10,000 devices)."""
+    ordered = sorted(names)
+    more = f" ... and {len(ordered) - shown} more (see `netkit inventory show`)" if len(ordered) > shown else ""
+    return ", ".join(ordered[:shown]) + more
+
+
 class Inventory(Strict):
     path: Path
     network: NetworkSpec
@@ -328,6 +337,20 @@ class Inventory(Strict):
     devices: dict[str, Device]
     links: dict[str, Link]
     network_file: Path | None = None  # where netkit_network came from, for messages
+
+    def site(self, code: str) -> Site:
+        """The site `code`; InputError naming the inventory and the valid site codes otherwise."""
+        found = self.sites.get(code)
+        if found is None:
+            raise InputError(f"{self.path}: no site {code!r}; valid sites: {_names(self.sites)}")
+        return found
+
+    def device(self, name: str) -> Device:
+        """The device `name`; InputError naming the inventory and the valid device names otherwise."""
+        found = self.devices.get(name)
+        if found is None:
+            raise InputError(f"{self.path}: no device {name!r}; valid devices: {_names(self.devices)}")
+        return found
 
     def site_devices(self, code: str) -> list[Device]:
         return [self.devices[d] for d in self.sites[code].devices]

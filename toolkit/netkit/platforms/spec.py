@@ -87,6 +87,9 @@ class PlatformSpec:
     napalm: Napalm | None = None  # None: netkit does not configure it (service hosts)
     syntax: Syntax | None = None  # None: nothing is rendered for it
     lab: bool = False  # the lab runs it as a real device
+    # Golden-rule checks the platform brings for rule ids netkit ships (`templates/rules/*.yml`), in a
+    # rule file's check syntax ({"require": "^banner motd "}): a plugin platform needs no rule file edited.
+    rules: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def configured(self) -> bool:

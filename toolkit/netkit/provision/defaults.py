@@ -35,14 +35,10 @@ def runs_dir() -> Path:
     return state_dir() / "runs"
 
 
-def default_file_sd_dir() -> Path:
-    return state_dir() / "file_sd"
-
-
-def production_env(file_sd_dir: Path | None = None, command: str = "netkit provision") -> Environment:
+def production_env(command: str = "netkit provision") -> Environment:
     root = state_dir()
     return Environment(store=BackupStore(backups_dir()), audit=AuditLog(audit_file()), locks_dir=root / "locks",
-                       file_sd_dir=file_sd_dir or default_file_sd_dir(), host=socket.gethostname(), command=command,
+                       host=socket.gethostname(), command=command,
                        check_upstream=True, alertmanager=Alertmanager)
 
 

@@ -168,8 +168,7 @@ def expectations(inventory: Inventory, device: Device) -> CheckExpectations:
 
 
 def choose_site(inventory: Inventory, site: str, only: list[str] | None = None) -> list[Device]:
-    if site not in inventory.sites:
-        raise InputError(f"{inventory.path}: no site {site!r}; valid sites: {', '.join(sorted(inventory.sites))}")
+    inventory.site(site)
     devices = inventory.site_devices(site)
     if only:
         names = {d.name for d in devices}
@@ -220,9 +219,7 @@ def standalone_plan(inventory_path: str, device: str, out_dir: str) -> dict[str,
     from netkit.inventory import load_inventory
 
     inv = load_inventory(Path(inventory_path))
-    if device not in inv.devices:
-        raise InputError(f"{inventory_path}: no device {device!r}")
-    dev = inv.devices[device]
+    dev = inv.device(device)
     plan = plan_site(inv, dev.site, [device])
     if not plan.devices:
         return plan.skipped[0].model_dump(mode="json")

@@ -12,7 +12,6 @@ from datetime import timedelta
 from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials
 from netkit.provision.backend import Backend, CheckResult, DeviceOp
-from netkit.provision.file_sd import write_site_file
 from netkit.provision.lock import SiteLock
 from netkit.provision.plan import DevicePlan, SitePlan
 from netkit.provision.report import Action, SiteReport
@@ -80,9 +79,6 @@ def provision_sites(steps: Steps, codes: list[str], opts: ProvisionOptions) -> l
         for lock in locks:
             lock.release()
     for s in sites:
-        if s.report.result in ("confirmed", "unchanged"):
-            s.report.file_sd = str(write_site_file(steps.env.file_sd_dir, steps.inventory, s.code,
-                                                   [d.device for d in s.plan.devices]))
         steps.finish(s.report, action)
     return [s.report for s in sites]
 

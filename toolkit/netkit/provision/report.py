@@ -45,7 +45,6 @@ class SiteReport(BaseModel):
     devices: list[DeviceReport] = []
     site_checks: list[CheckResult] = []
     phase_seconds: dict[str, float] = {}
-    file_sd: str | None = None
     artifacts: list[str] = []
     rollout: str | None = None
     reason: str | None = None

@@ -39,7 +39,6 @@ class Environment:
     store: BackupStore
     audit: AuditLog
     locks_dir: Path
-    file_sd_dir: Path
     who: str = field(default_factory=current_user)
     host: str = "localhost"
     command: str = "netkit provision"

@@ -12,7 +12,7 @@ from itertools import accumulate
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
-from prometheus_client.registry import Collector, CollectorRegistry
+from prometheus_client.registry import Collector
 
 from netkit.monitor.exporter.cache import DYNAMIC_COLUMNS, RTT_LES, MonitorCache, ProbeState
 from netkit.monitor.exporter.families import FastFamily, FastHistogram
@@ -222,10 +222,3 @@ def collectors_for(cache: MonitorCache) -> list[Collector]:
     return [ExporterCollector(cache), DeviceCollector(cache), InterfaceCollector(cache), ProbeCollector(cache),
             AgreementCollector(cache)]
 
-
-def registry_for(cache: MonitorCache) -> CollectorRegistry:
-    """A registry of its own (never the global one) with every netkit collector."""
-    registry = CollectorRegistry(auto_describe=False)
-    for c in collectors_for(cache):
-        registry.register(c)
-    return registry
