@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from netkit.monitor.snmp_client import oid
-from netkit.monitor.snmp_poller import DYNAMIC_OIDS, IF, IF_X, STATIC_OIDS
+from netkit.monitor.exporter.snmp_client import oid
+from netkit.monitor.exporter.snmp_poller import DYNAMIC_OIDS, IF, IF_X, STATIC_OIDS
 from netkit.procs import process_cpu_seconds, read_pid
 
 from benchmarks.labenv import machine_lock
@@ -51,10 +51,10 @@ EXPORTER_COLUMNS = {  # the same columns netkit asks for, as the snmp_exporter m
 # ----------------------------------------------------------------------------- /metrics
 def bench_metrics() -> None:
     from netkit.inventory import DEFAULT_INVENTORY, load_inventory
-    from netkit.monitor.cache import InterfaceRow, MonitorCache, label_text
-    from netkit.monitor.collectors import collectors_for, registry_for
-    from netkit.monitor.families import render_metrics
-    from netkit.monitor.plan import INTERFACE_LABELS, DeviceSpec, MonitorPlan, build_plan
+    from netkit.monitor.exporter.cache import InterfaceRow, MonitorCache, label_text
+    from netkit.monitor.exporter.collectors import collectors_for
+    from netkit.monitor.exporter.families import render_metrics
+    from netkit.monitor.exporter.plan import INTERFACE_LABELS, DeviceSpec, MonitorPlan, build_plan
     from prometheus_client import generate_latest
 
     lab = build_plan(load_inventory(DEFAULT_INVENTORY))
@@ -69,7 +69,11 @@ def bench_metrics() -> None:
             rows.append(InterfaceRow(i + 1, labels[-2], labels[-1], 1e9, (123456789012, 98765432, 1234567, 7654321,
                                      0, 1, 2, 3, 1, 1), labels, label_text(INTERFACE_LABELS, labels)))
         st.interfaces, st.up = tuple(rows), True
-    collectors, registry = collectors_for(cache), registry_for(cache)
+    from prometheus_client import CollectorRegistry
+
+    collectors, registry = collectors_for(cache), CollectorRegistry(auto_describe=False)
+    for c in collectors:
+        registry.register(c)
     times, cpus, plains = [], [], []
     for _ in range(5):  # netkit's renderer and prometheus_client's take turns
         started, cpu = time.perf_counter(), time.process_time()
@@ -201,9 +205,9 @@ class _Exporter:
 
 def _monitor(v3: bool, workers: int) -> Any:
     from netkit.inventory.credentials import Credentials
-    from netkit.monitor.plan import DeviceSpec, MonitorPlan
-    from netkit.monitor.service import Monitor, ServiceSettings
-    from netkit.monitor.shard import Shard
+    from netkit.monitor.exporter.plan import DeviceSpec, MonitorPlan
+    from netkit.monitor.exporter.service import Monitor, ServiceSettings
+    from netkit.monitor.exporter.shard import Shard
     from pydantic import SecretStr
 
     devices = tuple(DeviceSpec(f"agent{i}", "bench", "moj", "Kabul", "site-router", f"{AGENT_NET}.{10 + i}", 161,
@@ -280,7 +284,7 @@ def _v3_cycles() -> list[dict[str, float]]:
 
 
 async def _icmp(rounds: int) -> list[dict[str, float]]:
-    from netkit.monitor.probes import IcmpSettings, icmp_probe
+    from netkit.monitor.exporter.probes import IcmpSettings, icmp_probe
 
     out = []
     for _ in range(rounds):

@@ -1,11 +1,12 @@
-"""Provisioning 20 lab routers from factory state to confirmed, then the no-change re-run.
+"""Provisioning 20 lab routers from factory state to confirmed, side by side with the plain push a team
+without netkit would write (benchmarks/plain_push.py), then the no-change re-run, a one-router site
+change and its no-change re-run.
 
-A generated 20-router lab inventory (a data center with two cores and 18 one-router customer sites)
-is built in factory state, then every site is provisioned as one batch (one Ansible pass for backups
-and commits, one for post-checks and confirms; each site its own transaction). Targets (issue 5):
-under 60 s to confirmed, under 20 s for the re-run that changes nothing, on this 2-core machine.
-Per-phase times are printed. Needs root and the lab's Debian packages; it takes the lab tests'
-machine-wide lock and uses its own namespace prefix and state directory.
+Order, on the same routers in one run: the plain push (factory -> intended), a reset to the factory
+configs (not timed), netkit's batch (factory -> confirmed), netkit's re-run, then one site's change and
+re-run. Targets (issue 16): 20 routers < 25 s, re-run of a site < 3 s, one-router site change < 8 s, CPU
+per changed router < 1.5 s, netkit at most 2x the plain push's wall time. The machine's load (uptime) is
+printed with the figures. Needs root and the lab's Debian packages.
 
     .venv/bin/python -m benchmarks bench_provision      # or: python -m benchmarks.bench_provision --routers 20
 """
@@ -15,20 +16,35 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
+import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from benchmarks.labenv import isolated_lab
+from benchmarks.labenv import factory_lab, isolated_lab
+from benchmarks.plain_push import push, write
 
-PROVISION_TARGET_S = 60.0
-RERUN_TARGET_S = 20.0
+BATCH_TARGET_S, SITE_TARGET_S, RERUN_TARGET_S, CPU_PER_ROUTER_S, PEER_RATIO = 25.0, 8.0, 3.0, 1.5, 2.0
 PREFIX = "nkp-"
 
 
-def _phases(report_phases: dict[str, float]) -> str:
-    return "  ".join(f"{k} {v:.1f}s" for k, v in report_phases.items())
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def cpu() -> float:
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    c0, t0 = cpu(), time.monotonic()
+    out = fn()
+    return out, time.monotonic() - t0, cpu() - c0
 
 
 def _task_times(runs: Path, since: float) -> str:
@@ -46,12 +62,15 @@ def _task_times(runs: Path, since: float) -> str:
 
 
 def run(routers: int = 20) -> dict[str, float]:
+    from netkit.config.secrets import fill_secrets
     from netkit.inventory import load_inventory
+    from netkit.inventory.credentials import credentials_for
     from netkit.lab.generate import write_lab_inventory
-    from netkit.lab.lifecycle import lab_down, lab_up
+    from netkit.lab.plan import plan_lab
     from netkit.lab.system import missing_tools
     from netkit.provision.defaults import ansible_factory, production_env
-    from netkit.provision.transaction import ProvisionOptions, provision_many
+    from netkit.provision.plan import default_renderer
+    from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
 
     if os.geteuid() != 0 or missing_tools():
         print(f"   skipped: needs root and {', '.join(missing_tools()) or 'the lab packages'}", flush=True)
@@ -63,32 +82,52 @@ def run(routers: int = 20) -> dict[str, float]:
         with isolated_lab(PREFIX, work / "state"):
             inv = load_inventory(hosts.parent)
             codes = sorted(inv.sites, key=lambda c: (inv.sites[c].kind != "datacenter", c))
-            try:
-                t0 = time.monotonic()
-                lab_up(inv, provisioned=False)
-                print(f"   lab of {routers} routers up (factory state) in {time.monotonic() - t0:.1f} s", flush=True)
+            with factory_lab(inv, routers):
+                plan = plan_lab(inv)
+                frr = [d for d in inv.devices.values() if d.platform.value == "frr"]
+                ns = {d.name: plan.devices[d.name].ns for d in frr}
+                factory = {d.name: Path(f"/etc/frr/{ns[d.name]}/frr.conf").read_text() for d in frr}
+                intended = {d.name: fill_secrets(default_renderer(inv, d), credentials_for(inv, d), d.name) for d in frr}
+                print(f"   load before: {uptime()}", flush=True)
+                _, peer_wall, peer_cpu = timed(lambda: push(write(work / "peer", intended, ns)))
+                figures["peer_wall"], figures["peer_cpu"] = peer_wall, peer_cpu
+                print(f"   plain push (ansible-playbook template+copy+frr-reload, no safety): {len(frr)} routers "
+                      f"{peer_wall:.1f} s wall, {peer_cpu:.1f} s CPU", flush=True)
+                push(write(work / "reset", factory, ns))  # back to factory, not timed
                 opts = ProvisionOptions(confirm_timeout=300, check_wait=60)
                 for label in ("provision", "rerun"):
-                    t0, wall0 = time.monotonic(), time.time()
-                    reports = provision_many(inv, codes, production_env(), ansible_factory(inv), opts)
-                    seconds = time.monotonic() - t0
+                    wall0 = time.time()
+                    reports, seconds, used = timed(lambda: provision_many(inv, codes, production_env(),
+                                                                          ansible_factory(inv), opts))
                     results: dict[str, int] = {}
                     for r in reports:
                         results[r.result] = results.get(r.result, 0) + 1
                     devices = sum(1 for r in reports for d in r.devices if d.status != "skipped")
-                    figures[label] = seconds
-                    target = PROVISION_TARGET_S if label == "provision" else RERUN_TARGET_S
-                    print(f"   {label}: {devices} routers in {len(reports)} sites, {seconds:.1f} s "
-                          f"(target < {target:.0f} s, ratio {seconds / target:.2f}) results {results}", flush=True)
-                    print(f"     phases: {_phases(reports[0].phase_seconds)}", flush=True)
+                    figures[label], figures[f"{label}_cpu"] = seconds, used
+                    line = (f"   netkit {label}: {devices} routers in {len(reports)} sites, {seconds:.1f} s wall, "
+                            f"{used:.1f} s CPU ({used / max(devices, 1):.2f} s per router, target < {CPU_PER_ROUTER_S})")
+                    if label == "provision":
+                        line += (f"; target < {BATCH_TARGET_S:.0f} s; ratio to the plain push {seconds / peer_wall:.2f} "
+                                 f"(target <= {PEER_RATIO:.0f})")
+                    print(line + f" results {results}", flush=True)
+                    print(f"     phases: {'  '.join(f'{k} {v:.1f}s' for k, v in reports[0].phase_seconds.items())}",
+                          flush=True)
                     print(f"     tasks: {_task_times(work / 'state' / 'runs', wall0)}", flush=True)
-                    bad = [f"{r.site}: {r.message}" for r in reports if r.result not in ("confirmed", "unchanged")]
-                    for line in bad[:5]:
-                        print(f"     FAILED {line}", flush=True)
-            finally:
-                t0 = time.monotonic()
-                lab_down(inv)
-                print(f"   lab down in {time.monotonic() - t0:.1f} s", flush=True)
+                    for r in [r for r in reports if r.result not in ("confirmed", "unchanged")][:5]:
+                        print(f"     FAILED {r.site}: {r.message}", flush=True)
+                site = codes[1]
+
+                def changed(inv_: Any, dev: Any) -> str:
+                    return default_renderer(inv_, dev).replace("\nend\n", "\ninterface lo\n description bench\nend\n")
+
+                for label, render in (("one-router site change", changed), ("one-router site re-run", changed)):
+                    tx = SiteTransaction(inv, site, production_env(), ansible_factory(inv), render=render)
+                    report, seconds, used = timed(lambda tx=tx: tx.provision(opts))
+                    target = SITE_TARGET_S if "change" in label else RERUN_TARGET_S
+                    figures[label] = seconds
+                    print(f"   netkit {label} ({site}): {report.result}, {seconds:.1f} s wall (target < {target:.0f} s), "
+                          f"{used:.1f} s CPU", flush=True)
+                print(f"   load after: {uptime()}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return figures

@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 
 from netkit.config.context import as_dict
-from netkit.config.platforms import PLATFORMS
 from netkit.config.render import Renderer, templates_dir
 from netkit.config.validate import validate
 from netkit.inventory import Inventory, load_inventory
 from netkit.inventory.generate import NationalShape, write_national_inventory
+from netkit.platforms import all_specs
 
 TARGET_VALIDATE_S = 10.0
 TARGET_RATIO = 50.0
@@ -85,11 +85,11 @@ def _ansible_tree(inv: Inventory, names: list[str], root: Path) -> Path:
     templates.mkdir()
     for item in templates_dir().iterdir():
         (templates / item.name).symlink_to(item)
-    for platform, traits in PLATFORMS.items():
+    for spec in (s for s in all_specs() if s.configured):
         # The same Jinja options as netkit's environment (Ansible reads them from this header).
-        (templates / f"netkit-{platform.value}.j2").write_text(
+        (templates / f"netkit-{spec.name}.j2").write_text(
             "#jinja2: trim_blocks: True, lstrip_blocks: True, keep_trailing_newline: True\n"
-            f'{{% include "{platform.value}/{traits.main_file}.j2" %}}')
+            f'{{% include "{spec.name}/{spec.naming.main_file}.j2" %}}')
     return root
 
 
@@ -98,7 +98,7 @@ def ansible_vs_netkit(inv: Inventory, work: Path) -> None:
     if not exe.exists():
         print("   ansible-playbook is not installed in this virtualenv: comparison skipped")
         return
-    names = [d.name for d in inv.devices.values() if d.platform in PLATFORMS][:ANSIBLE_DEVICES]
+    names = [d.name for d in inv.devices.values() if d.platform.spec.configured][:ANSIBLE_DEVICES]
     root = _ansible_tree(inv, names, work / "ansible")
     out_ansible, out_netkit = work / "out-ansible", work / "out-netkit"
     out_ansible.mkdir()

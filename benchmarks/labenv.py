@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 LOCK_FILE = Path("/run/netkit-lab-tests.lock")
 
@@ -37,3 +39,19 @@ def isolated_lab(prefix: str, state: Path) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@contextlib.contextmanager
+def factory_lab(inv: Any, routers: int) -> Iterator[None]:
+    """The inventory's lab up in factory state for the block, torn down after it (times printed)."""
+    from netkit.lab.lifecycle import lab_down, lab_up
+
+    t0 = time.monotonic()
+    try:
+        lab_up(inv, provisioned=False)
+        print(f"   lab of {routers} routers up (factory state) in {time.monotonic() - t0:.1f} s", flush=True)
+        yield
+    finally:
+        t0 = time.monotonic()
+        lab_down(inv)
+        print(f"   lab down in {time.monotonic() - t0:.1f} s", flush=True)

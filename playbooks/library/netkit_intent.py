@@ -5,15 +5,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: netkit_intent
-short_description: The provisioning plan of one device, from netkit's plan files or rendered from the inventory
+short_description: The provisioning plan of one device, rendered from the inventory
 description:
-  - When netkit runs the playbook it writes one plan per device (C(plan_dir)/<device>.json) and this module
-    only reads it. Run standalone (ansible-playbook, AWX), it renders the intended configuration with
-    netkit from C(inventory) and writes it to C(out_dir) (mode 0600).
+  - For playbooks run standalone (ansible-playbook, AWX); netkit itself passes each device's plan as the
+    host variable C(netkit_plan). Renders the intended configuration with netkit from C(inventory) and
+    writes it to C(out_dir) (mode 0600).
 options:
   device: {required: true, type: str}
-  plan_dir: {type: path}
-  inventory: {type: path}
+  inventory: {required: true, type: path}
   out_dir: {type: path, default: /tmp/netkit-intent}
 """
 
@@ -26,31 +25,19 @@ config_file: {type: str}
 checks: {description: post-check expectations for netkit_napalm_checks, type: dict}
 """
 
-import json
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.netkit_napalm import ask_netkit
 
 
 def main():
     module = AnsibleModule(argument_spec=dict(
-        device=dict(type="str", required=True), plan_dir=dict(type="path", default=None),
-        inventory=dict(type="path", default=None), out_dir=dict(type="path", default="/tmp/netkit-intent"),
+        device=dict(type="str", required=True), inventory=dict(type="path", required=True),
+        out_dir=dict(type="path", default="/tmp/netkit-intent"),
     ), supports_check_mode=True)
     p = module.params
-    if p["plan_dir"]:
-        path = os.path.join(p["plan_dir"], f"{p['device']}.json")
-        if not os.path.isfile(path):
-            module.exit_json(changed=False, supported=False, reason="not in this run's plan")
-        with open(path) as f:
-            plan = json.load(f)
-    elif p["inventory"]:
-        plan, error = ask_netkit(module, "plan", p["inventory"], p["device"], p["out_dir"])
-        if plan is None:
-            module.fail_json(msg=f"{p['device']}: cannot plan from {p['inventory']}: {error}")
-    else:
-        module.fail_json(msg="give plan_dir (netkit) or inventory (standalone)")
+    plan, error = ask_netkit(module, "plan", p["inventory"], p["device"], p["out_dir"])
+    if plan is None:
+        module.fail_json(msg=f"{p['device']}: cannot plan from {p['inventory']}: {error}")
     module.exit_json(changed=False, **plan)
 
 

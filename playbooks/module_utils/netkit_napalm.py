@@ -12,8 +12,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import traceback
+
+# Light imports on purpose (a module process lives for one task): the one secret-mark pattern, and the
+# platform specs (the one platform->driver table).
+from netkit.config.marks import SECRET_MARK_RE as _MARK
+from netkit.platforms import napalm_driver
 
 COMMON_ARGS = dict(
     device=dict(type="str", required=True),
@@ -27,8 +31,6 @@ COMMON_ARGS = dict(
     timeout=dict(type="int", required=False, default=30),
     optional_args=dict(type="dict", required=False, default=None),
 )
-
-NAPALM_DRIVERS = {"frr": "frr", "ios": "ios", "eos": "eos", "junos": "junos", "huawei_vrp": "huawei_vrp", "routeros": "ros"}
 
 
 def _from_secrets_socket(path, device):
@@ -112,7 +114,7 @@ def _resolve(module):
         except Exception as e:  # netkit's own messages name the file and key
             module.fail_json(msg=f"{p['device']}: cannot resolve credentials from {p['inventory']}: {e}")
         hostname = hostname or addr
-        driver = driver or NAPALM_DRIVERS.get(platform)
+        driver = driver or napalm_driver(platform)
     if not (username and password):
         module.fail_json(msg=f"{p['device']}: no credentials (give username/password, secrets_socket, secrets_file "
                              "or inventory)")
@@ -189,7 +191,6 @@ def refuse_if_pending(module, dev, pending):
                          pending_commit=True)
 
 
-_MARK = re.compile(r"@@secret:([a-z_]+)@@")
 
 
 def read_config(module):

@@ -39,11 +39,12 @@ from types import FrameType
 from typing import Any
 
 import pytest
+import yaml
 from netkit.errors import NetkitError
 from netkit.inventory import DEFAULT_INVENTORY, Inventory, load_inventory
 from netkit.inventory.credentials import Credentials, credentials_for
 from netkit.lab import converge, lifecycle, shell
-from netkit.lab.access import LabCredentials, read_credentials
+from netkit.lab.access import LabCredentials
 from netkit.lab.plan import LabPlan, plan_lab
 from netkit.lab.system import REQUIRED_TOOLS, missing_tools
 from netkit.paths import lab_credentials_file
@@ -64,9 +65,8 @@ class Lab:
         self.plan = plan
         self.mode = mode
         self.prefix = plan.prefix
-        creds = read_credentials(lab_credentials_file())
-        assert creds is not None, "lab up wrote no credentials file"
-        self.credentials: LabCredentials = creds
+        assert lab_credentials_file().is_file(), "lab up wrote no credentials file"
+        self.credentials = LabCredentials.model_validate(yaml.safe_load(lab_credentials_file().read_text()))
         self.snmp_user = inventory.network.snmp.v3_user
 
     # ------------------------------------------------------------ names

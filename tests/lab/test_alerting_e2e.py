@@ -1,5 +1,5 @@
 """End to end on the provisioned lab: the netkit exporter, Debian's Prometheus and Alertmanager (started by
-`netkit.monitor.stack` with `--windows test` rules), and a webhook receiver in this test.
+`netkit.monitor.as_code.stack` with `--windows test` rules), and a webhook receiver in this test.
 
 Impairing moj-herat's provincial uplink beyond its MoU loss (30 % each way against 2 %) makes the site's
 burn-rate alert fire in Prometheus and arrive at the webhook through the moj page route; clearing the
@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
-from netkit.monitor import stack
-from netkit.monitor.dashboards import concrete, panel_queries
-from netkit.monitor.dashboards_boards import all_dashboards
-from netkit.monitor.report_prometheus import PrometheusClient
-from netkit.monitor.rules_config import settings_for
-from netkit.monitor.rules_windows import TEST
+from netkit.monitor.as_code import stack
+from netkit.monitor.as_code.dashboards import concrete, panel_queries
+from netkit.monitor.as_code.dashboards_boards import all_dashboards
+from netkit.monitor.as_code.rules_config import settings_for
+from netkit.monitor.as_code.rules_windows import TEST
+from netkit.monitor.sla_report.report_prometheus import PrometheusClient
 
 if TYPE_CHECKING:
     from tests.lab.conftest import Lab

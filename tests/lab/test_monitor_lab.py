@@ -14,13 +14,14 @@ import httpx
 import pytest
 from netkit.inventory.credentials import Credentials
 from netkit.lab.daemons import SNMP_USER, DeviceFiles
-from netkit.monitor.collectors import collectors_for, registry_for
-from netkit.monitor.http import MetricsServer
-from netkit.monitor.plan import DeviceSpec, build_plan
-from netkit.monitor.probes import IcmpSettings
-from netkit.monitor.service import Monitor, ServiceSettings, inventory_resolver
-from netkit.monitor.snmp_poller import PollSettings
-from netkit.monitor.status import samples_from_text
+from netkit.monitor.exporter.collectors import collectors_for
+from netkit.monitor.exporter.http import MetricsServer
+from netkit.monitor.exporter.plan import DeviceSpec, build_plan
+from netkit.monitor.exporter.probes import IcmpSettings
+from netkit.monitor.exporter.service import Monitor, ServiceSettings, inventory_resolver
+from netkit.monitor.exporter.snmp_poller import PollSettings
+from netkit.monitor.exporter.status import samples_from_text
+from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 if TYPE_CHECKING:
@@ -208,7 +209,9 @@ def test_snmpv3_authpriv_and_wrong_keys(lab: Lab) -> None:
     for resolver, expect in ((right, None), (wrong("snmp_auth_key"), "auth"), (wrong("snmp_priv_key"), "auth")):
         mon = Monitor(plan, resolver, ServiceSettings(snmp_timeout=1.0, snmp_retries=0))
         asyncio.run(mon.run_once())
-        reg = registry_for(mon.cache)
+        reg = CollectorRegistry(auto_describe=False)  # a registry of its own, never the global one
+        for c in collectors_for(mon.cache):
+            reg.register(c)
         hq = {"device": "moj-hq-r1"}
         labels = {**dict(zip(("device", "site", "ministry", "province", "role"),
                              mon.cache.devices["moj-hq-r1"].spec.labels, strict=True)), **hq}

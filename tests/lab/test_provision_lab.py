@@ -120,7 +120,6 @@ def test_provision_the_core_then_every_site_from_factory(lab: Any) -> None:
         assert sum(n.startswith("bgp ") for n in checks) == len(
             [i for i in lab.inventory.devices[report.devices[0].name].interfaces if i.ebgp_peer_asn])
         assert any("198.18.0.193" in n for n in checks)  # the verification service, from the site's loopback
-        assert Path(report.file_sd or "").is_file()
     # the routing really is up: each site's block is in the core's routing table
     routes = lab.vtysh_json("dc-core1", "show ip route json")
     for code in CUSTOMER_SITES:

@@ -47,4 +47,4 @@ def make_env(state: Path, who: str = "tester") -> Environment:
     from netkit.provision.backups import BackupStore
 
     return Environment(store=BackupStore(state / "backups"), audit=AuditLog(state / "audit" / "provision.jsonl"),
-                       locks_dir=state / "locks", file_sd_dir=state / "file_sd", who=who, host="testhost")
+                       locks_dir=state / "locks", who=who, host="testhost")

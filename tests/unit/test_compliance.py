@@ -184,5 +184,5 @@ def test_cli_live_never_contacts_non_lab_addresses() -> None:
     res = runner.invoke(app, ["compliance", "--all", "--live", "-i", str(EXAMPLES), "--json"])
     assert res.exit_code == 1
     data = json.loads(res.stdout)
-    assert len(data) == 12
+    assert len(data) == 13
     assert all("is not a lab or loopback address" in d["error"] for d in data)

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 from netkit.config.context import DeviceContext
-from netkit.config.parse import first_word, parse
+from netkit.config.parse import ConfigTree, first_word, parse
 from netkit.config.render import device_context
 from netkit.config.rules import GoldenRule, check_rules, load_rules
-from netkit.config.structure import addresses, check_structure, expand_range
+from netkit.config.structure import Problem, addresses, duplicate_addresses, expand_range, undefined_references
 from netkit.errors import InputError
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
 from netkit.inventory.models import Platform
+from netkit.platforms import all_specs
 
 RULES = DEFAULT_INVENTORY.parents[1] / "templates" / "rules"
 
@@ -39,6 +40,11 @@ line vty 0 4
  access-class MGMT in
 """
 
+
+
+def check_structure(tree: ConfigTree) -> list[Problem]:
+    """Every structural problem of one parsed file, as `netkit validate` finds them."""
+    return [*undefined_references(tree), *duplicate_addresses(addresses(tree))]
 
 def test_indented_tree_with_line_numbers_and_banner() -> None:
     tree = parse(IOS, "ios")
@@ -139,32 +145,32 @@ def rule(**kw: object) -> GoldenRule:
 def test_rule_kinds(ctx: DeviceContext) -> None:
     tree = parse(IOS + "ntp server 10.250.0.193\nntp server 10.9.9.9\n", "ios")
     forbid = rule(checks={"ios": {"forbid": r"^neighbor \S+ remote-as 64512$"}})
-    assert [(v.line, v.text) for v in check_rules([forbid], Platform.IOS, tree, ctx)] == [
+    assert [(v.line, v.text) for v in check_rules([forbid], Platform("ios"), tree, ctx)] == [
         (8, "neighbor 10.0.0.0 remote-as 64512")]
     require = rule(checks={"ios": {"require": r"^ip ssh version 2$"}})
-    assert [(v.line, v.message) for v in check_rules([require], Platform.IOS, tree, ctx)] == [
+    assert [(v.line, v.message) for v in check_rules([require], Platform("ios"), tree, ctx)] == [
         (0, "test rule (no line matches '^ip ssh version 2$')")]
     within = rule(checks={"ios": {"within": "^line vty", "require": "^transport input ssh$"}})
-    assert [v.line for v in check_rules([within], Platform.IOS, tree, ctx)] == [17]
+    assert [v.line for v in check_rules([within], Platform("ios"), tree, ctx)] == [17]
     collect = rule(checks={"ios": {"collect": r"^ntp server (\S+)", "equals": "ntp_servers"}})
-    [v] = check_rules([collect], Platform.IOS, tree, ctx)
+    [v] = check_rules([collect], Platform("ios"), tree, ctx)
     assert v.line == 19 and "missing 10.250.0.194; not in the inventory: 10.9.9.9" in v.message
-    assert check_rules([forbid], Platform.EOS, tree, ctx) == []  # other platforms: not applicable
+    assert check_rules([forbid], Platform("eos"), tree, ctx) == []  # other platforms: not applicable
 
 
 def test_rule_conditions(ctx: DeviceContext) -> None:
     tree = parse("snmp-server community public RO X\n", "ios")
     v3_only = rule(unless="snmp.allow_v2c", checks={"ios": {"forbid": "^snmp-server community "}})
-    assert len(check_rules([v3_only], Platform.IOS, tree, ctx)) == 1
-    assert check_rules([v3_only.model_copy(update={"unless": "is_router"})], Platform.IOS, tree, ctx) == []
+    assert len(check_rules([v3_only], Platform("ios"), tree, ctx)) == 1
+    assert check_rules([v3_only.model_copy(update={"unless": "is_router"})], Platform("ios"), tree, ctx) == []
     switches_only = rule(roles=["access-switch"], checks={"ios": {"forbid": "^snmp-server community "}})
-    assert check_rules([switches_only], Platform.IOS, tree, ctx) == []
+    assert check_rules([switches_only], Platform("ios"), tree, ctx) == []
 
 
 @pytest.mark.parametrize(("data", "message"), [
     ([{"id": "x", "description": "d", "checks": {"ios": {"forbid": "(unclosed"}}}], "not a valid regular expression"),
     ([{"id": "x", "description": "d", "checks": {"ios": {"forbid": "a", "require": "b"}}}], "exactly one of"),
-    ([{"id": "x", "description": "d", "checks": {"nxos": {"forbid": "a"}}}], "checks.nxos"),
+    ([{"id": "x", "description": "d", "checks": {"cisco": {"forbid": "a"}}}], "checks.cisco"),
     ([{"id": "x", "description": "d", "checks": {"ios": {"collect": "^ntp server", "equals": "ntp_servers"}}}],
      "capturing group"),
     ([{"id": "x", "description": "d", "checks": {"ios": {"forbid": "a"}}},
@@ -182,5 +188,5 @@ def test_shipped_rules_cover_every_platform() -> None:
     assert {"no-telnet", "snmp-v3-only", "ntp-servers-equal-inventory", "banner-present",
             "vty-management-acl"} <= ids
     covered = {p for r in rules for p in r.platforms}
-    assert covered == {Platform.FRR, Platform.IOS, Platform.EOS, Platform.JUNOS, Platform.HUAWEI_VRP,
-                       Platform.ROUTEROS}
+    assert covered == {Platform(s.name) for s in all_specs() if s.configured}
+    assert {"frr", "ios", "eos", "junos", "huawei_vrp", "routeros"} <= covered

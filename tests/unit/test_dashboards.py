@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from netkit.cli.app import app
 from netkit.errors import NetkitError
-from netkit.monitor.dashboards import DATASOURCE_UID, check_queries, concrete, dump, panel_queries
-from netkit.monitor.dashboards_boards import all_dashboards
-from netkit.monitor.rules_build import DEFAULT_MONITORS_DIR
-from netkit.monitor.rules_links import DEVICE_UID, OVERVIEW_UID, SITE_UID
+from netkit.monitor.as_code.dashboards import DATASOURCE_UID, check_queries, concrete, dump, panel_queries
+from netkit.monitor.as_code.dashboards_boards import all_dashboards
+from netkit.monitor.as_code.rules_build import DEFAULT_MONITORS_DIR
+from netkit.monitor.as_code.rules_links import DEVICE_UID, OVERVIEW_UID, SITE_UID
 from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[2]

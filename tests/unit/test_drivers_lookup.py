@@ -25,7 +25,7 @@ def inventory() -> Inventory:
     return load_inventory(DEFAULT_INVENTORY)
 
 
-def loopback_device(inventory: Inventory, platform: Platform = Platform.FRR) -> Device:
+def loopback_device(inventory: Inventory, platform: Platform = Platform("frr")) -> Device:
     """A lab router moved to 127.0.0.1: nothing can leave the machine."""
     dev = inventory.devices["moj-hq-r1"]
     return dev.model_copy(update={"mgmt_address": IPv4Address("127.0.0.1"), "platform": platform})
@@ -41,7 +41,7 @@ def test_driver_names(platform: str, name: str) -> None:
 
 
 def test_frr_is_napalm_frr() -> None:
-    assert driver_class(Platform.FRR) is FrrDriver
+    assert driver_class(Platform("frr")) is FrrDriver
 
 
 @pytest.mark.parametrize(("platform", "message"), [("linux", "not configured by netkit"), ("vyos", "unknown platform")])
@@ -73,7 +73,7 @@ class Recorder:
 
 def test_open_device_uses_the_management_address_and_timeouts(inventory: Inventory) -> None:
     Recorder.fail = None
-    dev = loopback_device(inventory, Platform.IOS)
+    dev = loopback_device(inventory, Platform("ios"))
     drv = open_device(inventory, dev, CREDS, timeout=7, driver=Recorder)
     assert drv.args == dict(hostname="127.0.0.1", username="netops", password="s3cret-pw", timeout=7,
                             optional_args={"conn_timeout": 7})

@@ -12,7 +12,13 @@ import yaml
 from netkit.inventory import load_inventory
 from netkit.inventory.credentials import resolve_set
 from netkit.lab import daemons
-from netkit.lab.access import generate_credentials, lab_username, read_credentials, write_credentials, write_scripts
+from netkit.lab.access import (
+    LabCredentials,
+    generate_credentials,
+    lab_username,
+    write_credentials,
+    write_scripts,
+)
 from netkit.lab.plan import LabPlan, plan_lab
 
 
@@ -80,7 +86,7 @@ def test_credentials_file_is_owner_only_and_netkit_reads_it(tmp_path: Path) -> N
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert set(yaml.safe_load(path.read_text())) == {"username", "password", "snmp_auth_key", "snmp_priv_key",
                                                      "snmp_community"}
-    assert read_credentials(path) == creds
+    assert LabCredentials.model_validate(yaml.safe_load(path.read_text())) == creds
     resolved = resolve_set(load_inventory(), "lab", lab_file=path)
     assert resolved.username == creds.username and resolved.password.get_secret_value() == creds.password
     assert resolved.snmp_auth_key is not None and resolved.snmp_auth_key.get_secret_value() == creds.snmp_auth_key

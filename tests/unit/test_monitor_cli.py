@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from netkit.cli.app import app
 from netkit.errors import InputError
-from netkit.monitor import daemon
-from netkit.monitor.filesd import check_file_sd
+from netkit.monitor.as_code.filesd import check_file_sd
+from netkit.monitor.exporter import daemon
 from ports import free_port
 from typer.testing import CliRunner
 

@@ -7,10 +7,10 @@ from itertools import accumulate
 
 import pytest
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
-from netkit.monitor.cache import DYNAMIC_COLUMNS, RTT_LES, InterfaceRow, MonitorCache, ProbeResult, label_text
-from netkit.monitor.collectors import collectors_for, registry_for
-from netkit.monitor.families import render_metrics
-from netkit.monitor.plan import INTERFACE_LABELS, PROBE_LABELS, build_plan
+from netkit.monitor.exporter.cache import DYNAMIC_COLUMNS, RTT_LES, InterfaceRow, MonitorCache, ProbeResult, label_text
+from netkit.monitor.exporter.collectors import collectors_for
+from netkit.monitor.exporter.families import render_metrics
+from netkit.monitor.exporter.plan import INTERFACE_LABELS, PROBE_LABELS, build_plan
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import HistogramMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
@@ -18,6 +18,14 @@ from prometheus_client.parser import text_string_to_metric_families
 CONTRACT = ["netkit_device_up", "netkit_snmp_poll_duration_seconds", "netkit_snmp_poll_errors_total", "netkit_snmp_last_success_timestamp_seconds", "netkit_device_uptime_seconds", "netkit_interface_receive_bytes_total", "netkit_interface_transmit_bytes_total", "netkit_interface_receive_packets_total", "netkit_interface_transmit_packets_total", "netkit_interface_receive_errors_total", "netkit_interface_transmit_errors_total", "netkit_interface_receive_discards_total", "netkit_interface_transmit_discards_total", "netkit_interface_oper_up", "netkit_interface_admin_up", "netkit_interface_speed_bits_per_second", "netkit_circuit_committed_bits_per_second", "netkit_probe_success", "netkit_probe_cycles_total", "netkit_probe_cycles_failed_total", "netkit_probe_packets_sent_total", "netkit_probe_packets_received_total", "netkit_probe_packets_slow_total", "netkit_probe_rtt_seconds_bucket", "netkit_probe_rtt_seconds_sum", "netkit_probe_rtt_seconds_count", "netkit_probe_loss_ratio", "netkit_probe_jitter_seconds", "netkit_probe_rtt_avg_seconds", "netkit_mou_availability_ratio", "netkit_mou_latency_seconds", "netkit_mou_loss_ratio", "netkit_mou_bandwidth_bits_per_second", "netkit_mou_period_seconds", "netkit_site_maintenance", "netkit_site_info", "netkit_exporter_scrape_duration_seconds", "netkit_exporter_targets"]
 
 FRIDAY_3AM = datetime(2026, 10, 2, 3, 0, tzinfo=UTC)  # inside moj-hq's weekly window (fri 02:00 + 120 min)
+
+
+def registry_for(cache: MonitorCache) -> CollectorRegistry:
+    """A registry of its own (never the global one) with every netkit collector."""
+    registry = CollectorRegistry(auto_describe=False)
+    for c in collectors_for(cache):
+        registry.register(c)
+    return registry
 
 
 @pytest.fixture(scope="module")

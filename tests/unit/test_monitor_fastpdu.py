@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from netkit.monitor import snmp_fastpdu
-from netkit.monitor.snmp_fastpdu import FastV2cMessage, RawVarBindList, decode_varbinds
+from netkit.monitor.exporter import snmp_fastpdu
+from netkit.monitor.exporter.snmp_fastpdu import FastV2cMessage, RawVarBindList, decode_varbinds
 from pyasn1.codec.ber import decoder, encoder
 from pyasn1.type import univ
 from pysnmp.entity.engine import SnmpEngine

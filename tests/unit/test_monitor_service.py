@@ -9,13 +9,13 @@ from pathlib import Path
 
 import httpx
 from netkit.inventory.credentials import Credentials
-from netkit.monitor.collectors import collectors_for
-from netkit.monitor.http import MetricsServer
-from netkit.monitor.plan import DeviceSpec, MonitorPlan
-from netkit.monitor.service import Monitor, ServiceSettings
-from netkit.monitor.shard import Shard
-from netkit.monitor.snmp_client import Oid, VarBind
-from netkit.monitor.snmp_poller import DYNAMIC_OIDS, STATIC_OIDS, SYS_UPTIME
+from netkit.monitor.exporter.collectors import collectors_for
+from netkit.monitor.exporter.http import MetricsServer
+from netkit.monitor.exporter.plan import DeviceSpec, MonitorPlan
+from netkit.monitor.exporter.service import Monitor, ServiceSettings
+from netkit.monitor.exporter.shard import Shard
+from netkit.monitor.exporter.snmp_client import Oid, VarBind
+from netkit.monitor.exporter.snmp_poller import DYNAMIC_OIDS, STATIC_OIDS, SYS_UPTIME
 from pydantic import SecretStr
 
 

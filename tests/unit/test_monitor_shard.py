@@ -6,8 +6,8 @@ import pytest
 from netkit.errors import InputError
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
 from netkit.inventory.models import Inventory
-from netkit.monitor.plan import build_plan
-from netkit.monitor.shard import Shard, owner
+from netkit.monitor.exporter.plan import build_plan
+from netkit.monitor.exporter.shard import Shard, owner
 
 
 def test_parse() -> None:

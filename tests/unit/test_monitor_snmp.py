@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import Sequence
 
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
-from netkit.monitor.cache import MonitorCache
-from netkit.monitor.plan import build_plan
-from netkit.monitor.snmp_client import Oid, SnmpError, Value, VarBind, oid, walk_columns
-from netkit.monitor.snmp_poller import DYNAMIC_OIDS, STATIC_OIDS, SYS_UPTIME, DevicePoller, PollSettings
+from netkit.monitor.exporter.cache import MonitorCache
+from netkit.monitor.exporter.plan import build_plan
+from netkit.monitor.exporter.snmp_client import Oid, SnmpError, Value, VarBind, oid, walk_columns
+from netkit.monitor.exporter.snmp_poller import DYNAMIC_OIDS, STATIC_OIDS, SYS_UPTIME, DevicePoller, PollSettings
 
 
 class FakeAgent:
@@ -127,7 +127,7 @@ def test_failure_is_counted_by_reason_and_keeps_last_success() -> None:
 
 
 def test_forget_engine_id_drops_only_that_agent() -> None:
-    from netkit.monitor.snmp_client import forget_engine_id
+    from netkit.monitor.exporter.snmp_client import forget_engine_id
     from pysnmp.entity.engine import SnmpEngine
 
     engine = SnmpEngine()
@@ -148,7 +148,7 @@ def test_the_shared_socket_gets_a_large_receive_buffer() -> None:
     from pathlib import Path
 
     from netkit.inventory.credentials import Credentials
-    from netkit.monitor.snmp_client import RECEIVE_BUFFER, AgentAddress, EnginePool, PysnmpTransport, auth_data
+    from netkit.monitor.exporter.snmp_client import RECEIVE_BUFFER, AgentAddress, EnginePool, PysnmpTransport, auth_data
     from pydantic import SecretStr
     from pysnmp.carrier.asyncio.dgram import udp
 
@@ -178,8 +178,8 @@ def test_the_shared_socket_gets_a_large_receive_buffer() -> None:
 def test_an_engine_without_the_raw_varbind_spec_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Responses are decoded only by snmp_fastpdu: a pysnmp it cannot hook into is an error, not a slow path."""
     import pytest
-    from netkit.monitor import snmp_fastpdu
-    from netkit.monitor.snmp_client import EnginePool
+    from netkit.monitor.exporter import snmp_fastpdu
+    from netkit.monitor.exporter.snmp_client import EnginePool
 
     monkeypatch.setattr(snmp_fastpdu, "install", lambda engine: False)
     with pytest.raises(SnmpError) as e:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from netkit.inventory.models import MaintenanceWindow
-from netkit.monitor.maintenance import window_open
-from netkit.monitor.probes import IcmpSettings, http_probe, icmp_probe, tcp_probe
-from netkit.monitor.safety import may_send, route_check
-from netkit.monitor.status import samples_from_text, site_statuses
+from netkit.monitor.exporter.maintenance import window_open
+from netkit.monitor.exporter.probes import IcmpSettings, http_probe, icmp_probe, tcp_probe
+from netkit.monitor.exporter.safety import may_send, route_check
+from netkit.monitor.exporter.status import samples_from_text, site_statuses
 
 METRICS = """
 netkit_site_info{site="a",ministry="m",province="P",name="Site A",ministry_name="M"} 1

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from netkit.errors import NetkitError
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
-from netkit.monitor.rules import check_rule_texts
-from netkit.monitor.rules_build import DEFAULT_MONITORS_DIR, generate_rules
-from netkit.monitor.rules_links import Links
-from netkit.monitor.rules_windows import TEST
+from netkit.monitor.as_code.rules import check_rule_texts
+from netkit.monitor.as_code.rules_build import DEFAULT_MONITORS_DIR, generate_rules
+from netkit.monitor.as_code.rules_links import Links
+from netkit.monitor.as_code.rules_windows import TEST
 
 RULES = DEFAULT_MONITORS_DIR / "prometheus" / "rules"
 AM_CONFIG = DEFAULT_MONITORS_DIR / "alertmanager" / "alertmanager.yml"

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from netkit.cli.app import app
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
-from netkit.monitor import stack
-from netkit.monitor.rules_config import settings_for
-from netkit.monitor.rules_windows import TEST
+from netkit.monitor.as_code import stack
+from netkit.monitor.as_code.rules_config import settings_for
+from netkit.monitor.as_code.rules_windows import TEST
 from ports import free_port
 from typer.testing import CliRunner
 

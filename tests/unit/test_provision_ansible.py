@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from netkit.inventory import load_inventory
-from netkit.inventory.models import Device, Inventory, Platform
+from netkit.inventory.models import Device, Inventory
+from netkit.platforms import Napalm
 from netkit.provision import plan as plan_mod
 from netkit.provision.defaults import ansible_factory
 from netkit.provision.plan import expectations
@@ -43,7 +44,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Inventory, P
     routers = tmp_path / "routers"
     monkeypatch.setenv("NETKIT_FAKE_ROUTERS", str(routers))
     monkeypatch.setenv("PYTHONPATH", str(FAKES))
-    monkeypatch.setitem(plan_mod.NAPALM_DRIVERS, Platform.FRR, ("netkitfake", "napalm_netkitfake"))
+    fake = Napalm(driver="netkitfake", package="netkitfake", module="napalm_netkitfake")
+    monkeypatch.setattr(plan_mod, "napalm_of", lambda platform: fake if platform == "frr" else platform.spec.napalm)
     monkeypatch.syspath_prepend(str(FAKES))
     inv = load_inventory(make_inventory(tmp_path))
     for dev in inv.devices.values():

@@ -7,7 +7,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from netkit.provision.plan import frr_pushable
+from netkit.platforms import Platform
+from netkit.provision.plan import pushable
 
 UTILS = Path(__file__).resolve().parents[2] / "playbooks" / "module_utils"
 
@@ -82,7 +83,7 @@ def test_ospf_entries_accept_the_driver_shapes() -> None:
 
 def test_frr_pushable_drops_the_lines_frr_never_shows() -> None:
     text = "hostname r1\nip forwarding\nno ipv6 forwarding\nipv6 forwarding\n!\n"
-    assert frr_pushable(text) == "hostname r1\nno ipv6 forwarding\n!\n"
+    assert pushable(text, Platform("frr")) == "hostname r1\nno ipv6 forwarding\n!\n"
 
 
 class _Failed(Exception):

@@ -137,7 +137,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     return World(tmp_path, monkeypatch)
 
 
-def test_success_confirms_every_device_records_audit_and_file_sd(world: World) -> None:
+def test_success_confirms_every_device_and_records_audit(world: World) -> None:
     report = world.tx("nat-dc").provision(ProvisionOptions())
     assert report.result == "confirmed" and report.exit_code == 0
     assert world.backends[0].calls == ["backup", "push", "check", "confirm"] and world.backends[0].closed
@@ -148,8 +148,6 @@ def test_success_confirms_every_device_records_audit_and_file_sd(world: World) -
     assert entry.result == "confirmed" and entry.who == "tester" and len(entry.devices) == 3
     audit_text = world.env.audit.path.read_text()
     assert PASSWORD not in audit_text and "********" in audit_text
-    assert report.file_sd and "198.19.0" not in Path(report.file_sd).read_text()
-    assert "127.0.19.11:161" in Path(report.file_sd).read_text()
     assert world.env.store.read("nat-dc", "dc-core1", report.backup_id) == "hostname factory\n"
     assert ("dc-core1", "render", "ok") in [(e.device, e.step, e.status) for e in world.events]
 
@@ -168,7 +166,7 @@ def test_check_only_shows_diffs_and_changes_nothing(world: World) -> None:
     assert world.backends[0].calls == ["backup", "diff"]
     assert world.routers["dc-core1"] == "hostname factory\n"
     assert report.device("dc-core1").diff and PASSWORD not in report.device("dc-core1").diff
-    assert report.file_sd is None
+    assert "file_sd" not in report.model_dump()  # nothing reads per-site targets: none are written
 
 
 @pytest.mark.parametrize("fault", ["check", "expired"])
@@ -181,7 +179,7 @@ def test_a_fault_on_one_device_rolls_back_the_whole_site(world: World, fault: st
     assert report.device("dc-core1").status == "rolled-back" and report.device("dc-core1").restored_verified
     assert "rolling the whole site back" in report.message
     assert world.env.audit.entries("nat-dc")[-1].result == "rolled-back"
-    assert report.file_sd is None
+    assert "file_sd" not in report.model_dump()  # nothing reads per-site targets: none are written
 
 
 def test_unreachable_before_commit_leaves_it_unchanged_and_rolls_back_the_others(world: World) -> None:

@@ -6,9 +6,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 from netkit.errors import InputError
-from netkit.monitor.report import DailyPoint, MinistrySla, Period, SiteSla, SlaReport, build_sla_report, parse_period
-from netkit.monitor.report_prometheus import PrometheusClient, Sample, Series
-from netkit.monitor.report_render import bar_chart, to_csv, to_html
+from netkit.monitor.sla_report.report import (
+    DailyPoint,
+    MinistrySla,
+    Period,
+    SiteSla,
+    SlaReport,
+    build_sla_report,
+    parse_period,
+)
+from netkit.monitor.sla_report.report_prometheus import PrometheusClient, Sample, Series
+from netkit.monitor.sla_report.report_render import bar_chart, to_csv, to_html
 
 NOW = datetime(2026, 11, 21, 12, 7, 31, tzinfo=UTC)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 from netkit.cli.app import app
-from netkit.monitor.report import build_sla_report, parse_period
-from netkit.monitor.report_prometheus import PrometheusClient
-from netkit.monitor.report_render import to_csv, to_html
+from netkit.monitor.sla_report.report import build_sla_report, parse_period
+from netkit.monitor.sla_report.report_prometheus import PrometheusClient
+from netkit.monitor.sla_report.report_render import to_csv, to_html
 from ports import free_port
 from typer.testing import CliRunner
 

@@ -11,7 +11,7 @@ import pytest
 from netkit.cli.app import app
 from netkit.errors import InputError
 from netkit.inventory import DEFAULT_INVENTORY, Inventory, load_inventory
-from netkit.monitor.rules import (
+from netkit.monitor.as_code.rules import (
     GENERATED_MARK,
     AlertingRule,
     RecordingRule,
@@ -21,11 +21,11 @@ from netkit.monitor.rules import (
     parse_rule_file,
     write_generated,
 )
-from netkit.monitor.rules_build import DEFAULT_MONITORS_DIR, rule_texts
-from netkit.monitor.rules_config import alertmanager_file
-from netkit.monitor.rules_links import Links
-from netkit.monitor.rules_windows import PRODUCTION, TEST, duration
-from netkit.monitor.slo import BURN_ALERT, SITE_DOWN_ALERT, site_rules
+from netkit.monitor.as_code.rules_build import DEFAULT_MONITORS_DIR, rule_texts
+from netkit.monitor.as_code.rules_config import alertmanager_file
+from netkit.monitor.as_code.rules_links import Links
+from netkit.monitor.as_code.rules_windows import PRODUCTION, TEST, duration
+from netkit.monitor.as_code.slo import BURN_ALERT, SITE_DOWN_ALERT, site_rules
 from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[2]

@@ -49,7 +49,7 @@ def line_of(report_text: str, needle: str) -> int:
 
 @needs_vtysh
 def test_lab_and_examples_pass(lab: Inventory, examples: Inventory) -> None:
-    for inv, count in ((lab, 7), (examples, 12)):
+    for inv, count in ((lab, 7), (examples, 13)):
         report = validate(inv, jobs=1)
         assert report.ok, [f.model_dump() for f in report.all_findings]
         assert len(report.devices) == count and report.notes == []
@@ -196,7 +196,7 @@ def test_junit_names_every_failure(examples: Inventory, templates: Path) -> None
     report = validate(examples, templates=templates, jobs=1, frr_check=False)
     root = ET.fromstring(junit_xml(report))
     suite = root.find("testsuite")
-    assert suite is not None and suite.get("tests") == "12" and suite.get("failures") == "4"
+    assert suite is not None and suite.get("tests") == "13" and suite.get("failures") == "4"
     case = next(c for c in suite.iter("testcase") if c.get("name") == "moj-hq-r1")
     assert case.get("classname") == "moj-hq"
     failure = case.find("failure")

@@ -14,7 +14,6 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.rule import Rule
 
-from netkit.config.platforms import PLATFORMS
 from netkit.errors import InputError
 from netkit.inventory import Inventory, default_inventory_path, load_inventory
 from netkit.inventory.models import Device
@@ -68,11 +67,11 @@ def select_devices(inv: Inventory, names: Iterable[str]) -> list[Device]:
     every device netkit configures), by name, each once. InputError for a name that is neither."""
     names = list(names)
     if not names:
-        return [d for d in inv.devices.values() if d.platform in PLATFORMS]
+        return [d for d in inv.devices.values() if d.platform.spec.configured]
     found: dict[str, Device] = {}
     for name in names:
         if name in inv.sites:
-            found.update((d.name, d) for d in inv.site_devices(name) if d.platform in PLATFORMS)
+            found.update((d.name, d) for d in inv.site_devices(name) if d.platform.spec.configured)
         elif name in inv.devices:
             found[name] = inv.devices[name]
         else:

@@ -107,7 +107,8 @@ def down(inventory: InventoryOption = None, json: JsonOption = False) -> None:
 
 def _stop_monitoring() -> list[str]:
     """The exporter and the Prometheus/Alertmanager stack watch the lab: `lab down` stops them too."""
-    from netkit.monitor import daemon, stack
+    from netkit.monitor.as_code import stack
+    from netkit.monitor.exporter import daemon
 
     stopped = []
     outcome = daemon.stop(daemon.default_pidfile())

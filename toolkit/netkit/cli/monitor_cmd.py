@@ -17,14 +17,15 @@ from rich.table import Table
 from netkit.cli import monitor_rules_cmd
 from netkit.cli.common import InventoryOption, JsonOption, console, inventory_path, open_inventory, print_json
 from netkit.errors import InputError
-from netkit.monitor import daemon, filesd
-from netkit.monitor.collectors import collectors_for
-from netkit.monitor.http import MetricsServer, parse_listen
-from netkit.monitor.plan import build_plan
-from netkit.monitor.probes import IcmpSettings
-from netkit.monitor.service import Monitor, ServiceSettings, inventory_resolver
-from netkit.monitor.shard import Shard
-from netkit.monitor.status import (
+from netkit.monitor.as_code import filesd
+from netkit.monitor.exporter import daemon
+from netkit.monitor.exporter.collectors import collectors_for
+from netkit.monitor.exporter.http import MetricsServer, parse_listen
+from netkit.monitor.exporter.plan import build_plan
+from netkit.monitor.exporter.probes import IcmpSettings
+from netkit.monitor.exporter.service import Monitor, ServiceSettings, inventory_resolver
+from netkit.monitor.exporter.shard import Shard
+from netkit.monitor.exporter.status import (
     SiteStatus,
     TargetStatus,
     fetch_samples,
@@ -170,8 +171,8 @@ def status(
         samples = fetch_samples(from_url)
     else:
         inv = open_inventory(inventory)
-        if site is not None and site not in inv.sites:
-            raise InputError(f"{inv.path}: no site {site!r} (try `netkit inventory show`)")
+        if site is not None:
+            inv.site(site)
         plan = build_plan(inv, Shard(), sites={site} if site else None)
         mon = Monitor(plan, inventory_resolver(inv), _settings(30, 15, 5, snmp_timeout, workers))
         mon.start_workers()

@@ -11,12 +11,12 @@ from rich.table import Table
 
 from netkit.cli.common import InventoryOption, JsonOption, console, open_inventory, print_json
 from netkit.errors import InputError
-from netkit.monitor import stack as monitor_stack
-from netkit.monitor.rules_build import DEFAULT_MONITORS_DIR, generate_rules
-from netkit.monitor.rules_config import AlertmanagerSettings, alertmanager_file, settings_for
-from netkit.monitor.rules_devices import DevicePolicy
-from netkit.monitor.rules_links import DEFAULT_GRAFANA_URL, DEFAULT_RUNBOOK_BASE, Links
-from netkit.monitor.rules_windows import WINDOW_SETS, WindowSet
+from netkit.monitor.as_code import stack as monitor_stack
+from netkit.monitor.as_code.rules_build import DEFAULT_MONITORS_DIR, generate_rules
+from netkit.monitor.as_code.rules_config import AlertmanagerSettings, alertmanager_file, settings_for
+from netkit.monitor.as_code.rules_devices import DevicePolicy
+from netkit.monitor.as_code.rules_links import DEFAULT_GRAFANA_URL, DEFAULT_RUNBOOK_BASE, Links
+from netkit.monitor.as_code.rules_windows import WINDOW_SETS, WindowSet
 
 WindowsOption = Annotated[str, typer.Option(
     "--windows", help="production: the SRE workbook's burn-rate windows; test: the same thresholds, "
@@ -60,8 +60,8 @@ def dashboards(
     json: JsonOption = False,
 ) -> None:
     """Generate the Grafana dashboards (ministry overview, site detail, device interfaces)."""
-    from netkit.monitor.dashboards import panel_queries, write_dashboards  # the SDK is a large import
-    from netkit.monitor.dashboards_boards import all_dashboards
+    from netkit.monitor.as_code.dashboards import panel_queries, write_dashboards  # the SDK is a large import
+    from netkit.monitor.as_code.dashboards_boards import all_dashboards
 
     boards = all_dashboards()
     files = write_dashboards(out, boards)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +14,7 @@ from typer._click import Context
 from typer.core import TyperGroup
 
 from netkit.cli.common import InventoryOption, JsonOption, console, err_console, open_inventory, print_json
+from netkit.cli.rollout_cmd import parse_max_failed, resume, run_rollout
 from netkit.errors import InputError
 from netkit.inventory import Inventory
 from netkit.provision.backend import Progress
@@ -22,6 +22,8 @@ from netkit.provision.defaults import ansible_factory, production_env
 from netkit.provision.masking import Masker
 from netkit.provision.plan import choose_site
 from netkit.provision.report import SiteReport
+from netkit.provision.rollout import select_sites
+from netkit.provision.rollout_record import RolloutPolicy
 from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
 
 STEPS = ("render", "backup", "diff", "commit", "checks", "confirm", "rollback")
@@ -111,8 +113,6 @@ def _print_report(report: SiteReport, show_diffs: bool = True) -> None:
     console.print(f"[{style}]{report.result}[/]: {report.message}", highlight=False)
     if timing:
         console.print(f"[dim]{timing}[/]", highlight=False)
-    if report.file_sd:
-        console.print(f"[dim]monitoring targets: {report.file_sd}[/]", highlight=False)
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -152,13 +152,35 @@ def provision_site(
     check_wait: Annotated[int, typer.Option(min=0, max=600, help="How long post-checks may wait for routing "
                                             "to converge (s).")] = 60,
     only: Annotated[list[str] | None, typer.Option("--only", help="Only this device of the site (repeatable).")] = None,
-    file_sd_dir: Annotated[Path | None, typer.Option(help="Where to write the site's Prometheus file_sd targets.")] = None,
+    ministry: Annotated[list[str] | None, typer.Option("--ministry", help="Rollout: the sites of this ministry "
+                                                       "(repeatable).")] = None,
+    province: Annotated[list[str] | None, typer.Option("--province", help="Rollout: the sites of this province "
+                                                       "(repeatable).")] = None,
+    canary: Annotated[list[str] | None, typer.Option("--canary", help="Rollout: these sites go first (after the "
+                                                     "data centers); the rollout stops unless they are confirmed.")] = None,
+    wave_size: Annotated[int | None, typer.Option("--wave-size", min=1, help="Rollout: then waves of N sites "
+                                                  "(default 20).")] = None,
+    max_failed: Annotated[str | None, typer.Option("--max-failed", help="Rollout: stop when more than K sites "
+                                                   "of a wave failed (K, or a percentage of the wave: 10%).")] = None,
+    now: Annotated[bool, typer.Option("--now", help="Change sites outside their maintenance windows too "
+                                      "(where the change policy requires one); needs --reason.")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why --now (goes into the audit).")] = None,
     inventory: InventoryOption = None,
     json: JsonOption = False,
 ) -> None:
     """Render, lock, back up, commit with a revert timer, post-check, then confirm everywhere or roll the
-    whole site back. Exit 0 confirmed/unchanged, 1 failed (rolled back), 2 bad input, 3 environment."""
+    whole site back. Exit 0 confirmed/unchanged, 1 failed (rolled back), 2 bad input, 3 environment.
+    --all, --ministry, --province or any rollout option make it a rollout in waves (`provision resume ID`)."""
     inv = open_inventory(inventory)
+    if now != bool(reason and reason.strip()):
+        raise InputError("--now and --reason TEXT go together: say why the change cannot wait for the window")
+    if not check and (all_sites or ministry or province or canary or wave_size or max_failed):
+        codes = select_sites(inv, sites or [], all_sites, _split(ministry), _split(province))
+        count, pct = parse_max_failed(max_failed)
+        _confirm(f"roll out {len(codes)} site(s) in waves", yes)
+        policy = RolloutPolicy(wave_size=wave_size or 20, max_failed=count, max_failed_percent=pct,
+                               confirm_timeout=confirm_timeout, check_wait=check_wait, reason=reason)
+        run_rollout(inv, codes, _split(canary) or [], policy, "netkit provision site " + " ".join(sys.argv[3:]), json)
     codes = _site_codes(inv, sites or [], all_sites)
     if only and len(codes) != 1:
         raise InputError("--only needs exactly one SITE")
@@ -167,8 +189,9 @@ def provision_site(
         _confirm(f"provision site {', '.join(codes)} ({', '.join(chosen)}); run with --check first to see the diffs",
                  yes)
     view = LiveView(enabled=not json)
-    env = production_env(file_sd_dir, "netkit provision site " + " ".join(codes))
-    opts = ProvisionOptions(check_only=check, confirm_timeout=confirm_timeout, check_wait=check_wait, only=only)
+    env = production_env("netkit provision site " + " ".join(codes))
+    opts = ProvisionOptions(check_only=check, confirm_timeout=confirm_timeout, check_wait=check_wait, only=only,
+                            reason=reason)
     with view:
         reports = provision_many(inv, codes, env, ansible_factory(inv), opts, progress=view)
     if len(reports) == 1:
@@ -179,6 +202,11 @@ def provision_site(
         for report in reports:
             _print_report(report)
     raise typer.Exit(max(r.exit_code for r in reports))
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    """`--canary a,b --canary c` -> [a, b, c]."""
+    return [v for item in values for v in item.split(",") if v] if values else None
 
 
 def _site_codes(inv: Inventory, sites: list[str], all_sites: bool) -> list[str]:
@@ -247,17 +275,16 @@ def backup_log(
 ) -> None:
     """The device's backup history, newest first, each with its diff (secrets masked)."""
     inv = open_inventory(inventory)
-    if device not in inv.devices:
-        raise InputError(f"{inv.path}: no device {device!r}; devices: {', '.join(sorted(inv.devices))}")
+    site = inv.device(device).site
     env = production_env()
     masker = _masker_for(inv)
     entries = [e.model_copy(update={"diff": masker.mask(e.diff)})
-               for e in env.store.log(inv.devices[device].site, device, limit)]
+               for e in env.store.log(site, device, limit)]
     if json:
         print_json(entries)
         return
     if not entries:
-        console.print(f"no backup of {device} yet (run `netkit backup {inv.devices[device].site}`)")
+        console.print(f"no backup of {device} yet (run `netkit backup {site}`)")
         return
     for e in entries:
         console.rule(f"{e.id[:12]}  {e.when.isoformat(timespec='seconds')}  {e.author}  {e.message}", style="cyan")
@@ -314,6 +341,9 @@ def rollback_site(
     with view:
         report = _transaction(inv, site, view, command="netkit rollback").rollback(to)
     _finish(report, json)
+
+
+provision_app.command("resume")(resume)
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from netkit.cli.common import (
 )
 from netkit.config.context import as_dict
 from netkit.config.models import RenderedConfig
-from netkit.config.render import Renderer
+from netkit.config.render import Renderer, device_context, render_site
 from netkit.errors import InputError
 from netkit.inventory.models import Device
 
@@ -96,7 +96,7 @@ def _main(
     inv = open_inventory(inventory)
     renderer = Renderer(inv)
     if show_vars is not None:
-        data = as_dict(renderer.context(show_vars))
+        data = as_dict(device_context(inv, show_vars))
         if json:
             print_json(data)
         else:
@@ -117,12 +117,7 @@ def site(
     json: JsonOption = False,
 ) -> None:
     """Render every configurable device of a site."""
-    inv = open_inventory(inventory)
-    if code not in inv.sites:
-        raise InputError(f"{inv.path}: no site {code!r} (try `netkit inventory show` for the list)")
-    renderer = Renderer(inv)
-    devices = select_devices(inv, [code])
-    _emit(list(_render(renderer, devices)), out, json)
+    _emit(render_site(open_inventory(inventory), code), out, json)
 
 
 @render_app.command("device")

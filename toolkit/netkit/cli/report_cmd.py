@@ -10,9 +10,9 @@ import typer
 
 from netkit.cli.common import JsonOption, console, print_json
 from netkit.errors import InputError
-from netkit.monitor.report import build_sla_report, parse_period
-from netkit.monitor.report_prometheus import PrometheusClient
-from netkit.monitor.report_render import to_csv, to_html
+from netkit.monitor.sla_report.report import build_sla_report, parse_period
+from netkit.monitor.sla_report.report_prometheus import PrometheusClient
+from netkit.monitor.sla_report.report_render import to_csv, to_html
 
 report_app = typer.Typer(help="Reports for the ministries, read from Prometheus.", no_args_is_help=True)
 

@@ -26,7 +26,6 @@ from netkit.config.render import Renderer
 from netkit.config.validate import ValidationReport, inventory_findings, validate
 from netkit.errors import InputError, InventoryError, NetkitError
 from netkit.inventory import Inventory, load_inventory
-from netkit.inventory.models import Platform
 
 
 def _lab_opener(inv: Inventory) -> tuple[OpenSession | None, str]:
@@ -44,7 +43,7 @@ def _lab_opener(inv: Inventory) -> tuple[OpenSession | None, str]:
     from netkit.inventory.credentials import credentials_for
 
     try:
-        driver_class(Platform.FRR)
+        driver_class("frr")
     except NetkitError as e:
         return None, f"lab check skipped: the napalm_frr driver is not available ({e})"
 
@@ -131,7 +130,7 @@ def _with_lab(inv: Inventory, report: ValidationReport, targets: list[str]) -> t
     clean = {d.device for d in report.devices if d.ok}
     renderer = Renderer(inv)
     configs = [renderer.render(d) for d in inv.devices.values()
-               if d.platform == Platform.FRR and d.name in wanted and d.name in clean]
+               if d.platform == "frr" and d.name in wanted and d.name in clean]
     diffs, findings = lab_diffs(configs, opener)
     return _merge(report, findings), diffs
 

@@ -9,57 +9,33 @@ config: secrets are compared by whoever holds them, never here.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from netkit.config.marks import SECRET_MARK_RE
 from netkit.config.models import RenderedConfig
 from netkit.config.parse import ConfigTree, Line, parse
-from netkit.config.platforms import PLATFORMS
 from netkit.config.remediation import remediation
 from netkit.errors import InputError
 from netkit.inventory.models import Platform
+from netkit.platforms import get
 
 SEP = " > "
-_SECRET = re.compile(r"@@secret:[a-z_]+@@")
 
-# Statements that `show running-config` adds or that a platform never prints back.
-NOISE: dict[str, re.Pattern[str]] = {
-    "frr": re.compile(r"^(frr version |Building configuration|Current configuration|ip forwarding$)"),
-    "ios": re.compile(r"^(version |Building configuration|Current configuration|ntp clock-period )"),
-    "eos": re.compile(r"^(! device:|! boot system)"),
-    "junos": re.compile(r"^(version |## Last commit)"),
-    "vrp": re.compile(r"^(!Software Version|!Last configuration)"),
-    "routeros": re.compile(r"^(# (\w{3}/\d\d/\d{4}|\d{4}-\d\d-\d\d) |# software id)"),
-}
+@functools.cache
+def _noise(platform: str) -> re.Pattern[str] | None:
+    """Statements `show running-config` adds or that a platform never prints back."""
+    rules = get(platform).syntax
+    return re.compile(rules.noise) if rules is not None and rules.noise else None
 
-# Feature of a statement, by the first match on its path (first applicable rule wins).
-_CISCO = (
-    ("interfaces", r"^interface |^vlan \d|^spanning-tree"),
-    ("snmp", r"^snmp-server |^agentx$"),
-    ("ntp", r"^ntp "),
-    ("logging", r"^logging |^log "),
-    ("aaa", r"^aaa |^username |^line |^ip ssh |^ip access-list |^access-list |^management |^banner |^no aaa "),
-    ("routing", r"^router |^ip route |^ip prefix-list |^route-map |^ip router-id|^ip routing|^no ip routing"
-                r"|^ip forwarding|^no ipv6 forwarding|^ip default-gateway"),
-    ("qos", r"^policy-map |^class-map "),
-)
-FEATURES: dict[str, tuple[tuple[str, str], ...]] = {
-    "frr": _CISCO, "ios": _CISCO, "eos": _CISCO,
-    "vrp": (("interfaces", r"^interface |^vlan |^port-group |^stp "), ("snmp", r"^snmp-agent"),
-            ("ntp", r"^ntp-service "), ("logging", r"^info-center "),
-            ("aaa", r"^aaa|^user-interface |^stelnet |^ssh |^acl |^header |^undo telnet"),
-            ("routing", r"^bgp |^ospf |^ip route-static |^ip ip-prefix |^route-policy ")),
-    "junos": (("ntp", r"^system ntp"), ("logging", r"^system syslog"),
-              ("aaa", r"^system (login|services)|^firewall "), ("interfaces", r"^interfaces |^vlans "),
-              ("snmp", r"^snmp "), ("qos", r"^class-of-service "),
-              ("routing", r"^(protocols|routing-options|policy-options) ")),
-    "routeros": (("interfaces", r"^/interface |^/ip address"), ("routing", r"^/routing |^/ip route"),
-                 ("snmp", r"^/snmp"), ("ntp", r"^/system ntp"), ("logging", r"^/system logging"),
-                 ("aaa", r"^/user|^/ip service|^/ip ssh|^/ip firewall|^/system note"), ("qos", r"^/queue ")),
-}
-_COMPILED = {k: tuple((f, re.compile(p)) for f, p in v) for k, v in FEATURES.items()}
+
+@functools.cache
+def _features(platform: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    rules = get(platform).syntax
+    return tuple((f, re.compile(p)) for f, p in rules.features) if rules is not None else ()
 
 
 class FeatureCompliance(BaseModel):
@@ -93,7 +69,7 @@ def _lineage(line: Line) -> tuple[str, ...]:
 
 def _clean(tree: ConfigTree) -> ConfigTree:
     """Drop noise statements (and their children) from a parsed tree."""
-    noise = NOISE.get(tree.syntax)
+    noise = _noise(tree.syntax)
     if noise is None:
         return tree
     roots = [r for r in tree.roots if not noise.search(r.text)]
@@ -105,8 +81,8 @@ def _secret_matches(intended: ConfigTree, running: ConfigTree) -> None:
     """Rewrite running statements that match an intended statement with a secret mark into that statement."""
     patterns = []
     for line in intended.lines:
-        if _SECRET.search(line.text):
-            parts = _SECRET.split(line.text)
+        if SECRET_MARK_RE.search(line.text):
+            parts = SECRET_MARK_RE.split(line.text)[::2]  # the text around the marks (odd items: their names)
             rx = re.compile("^" + r"\S+".join(re.escape(p) for p in parts) + "$")
             patterns.append((_lineage(line)[:-1], rx, line.text))
     if not patterns:
@@ -123,7 +99,7 @@ def _secret_matches(intended: ConfigTree, running: ConfigTree) -> None:
 
 def feature_of(syntax: str, lineage: tuple[str, ...]) -> str:
     path = " ".join(lineage)
-    for feature, rx in _COMPILED.get(syntax, ()):
+    for feature, rx in _features(syntax):
         if rx.search(path):
             return feature
     return "system"
@@ -131,7 +107,7 @@ def feature_of(syntax: str, lineage: tuple[str, ...]) -> str:
 
 def compare(rendered: RenderedConfig, running_text: str, site: str, source: str) -> DeviceCompliance:
     """Running vs intended for one device (its main configuration file)."""
-    syntax = PLATFORMS[rendered.platform].syntax
+    syntax = rendered.platform.value
     intended = _clean(parse(rendered.text, syntax))
     running = _clean(parse(running_text, syntax))
     _secret_matches(intended, running)

@@ -31,8 +31,8 @@ from netkit.config.context_types import (
     template_vars,
 )
 from netkit.config.models import SECRET_MARK
-from netkit.config.platforms import PLATFORMS, PlatformTraits
 from netkit.inventory.models import Device, Interface, Inventory, Link, Role
+from netkit.platforms import Naming
 
 LAB_TIMERS = {"ospf_hello": 1, "ospf_dead": 3, "bgp_keepalive": 3, "bgp_hold": 9, "bgp_connect": 5}
 MGMT_ACL = "NETKIT-MGMT"
@@ -82,7 +82,7 @@ class _Builder:
         self.inv = index.inventory
         self.dev = dev
         self.site = self.inv.sites[dev.site]
-        self.traits: PlatformTraits = PLATFORMS[dev.platform]
+        self.traits: Naming = dev.platform.spec.naming
         self.runs_ospf = dev.is_router and any(i.kind == "p2p" and i.ospf for i in dev.interfaces)
 
     def platform_name(self, itf: Interface) -> str:

@@ -6,14 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from netkit.config.marks import SECRET_MARK as SECRET_MARK
+from netkit.config.marks import SECRET_NAMES as SECRET_NAMES
 from netkit.inventory.models import Platform
 
 Severity = Literal["error", "warning"]
 
-# Where a secret goes in a rendered config: `@@secret:<name>@@`. Intended configs never hold secret values,
-# so they can be shown, diffed, stored and compared; whoever pushes a config fills them in (see fill_secrets).
-SECRET_MARK = "@@secret:{name}@@"
-SECRET_NAMES = ("username", "password", "snmp_auth_key", "snmp_priv_key", "snmp_community")
 
 
 class RenderedConfig(BaseModel):

@@ -1,7 +1,8 @@
 """A fast hierarchical parser for the configuration syntaxes netkit renders.
 
 Each file becomes a tree of `Line`s (text, 1-based line number, parent, children), like ciscoconfparse2
-builds, but about 100x faster, which is what validating 10,000 devices needs. The syntax families:
+builds, but about 100x faster, which is what validating 10,000 devices needs. The syntax families
+(each platform's spec names its own, `netkit.platforms`):
   indent    IOS, EOS, FRR, Huawei VRP: children are indented under their parent
   braces    Junos: `name {` opens a block, `}` closes it, `leaf;` is a statement
   routeros  RouterOS scripts: `/path` lines open a section, commands belong to the last section
@@ -16,11 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from netkit.errors import InputError
+from netkit.platforms import Syntax, get
+
 TERMINATORS = frozenset({"exit", "exit-address-family", "exit-vrf", "end", "quit", "return", "exit-vni"})
 BANNER = re.compile(r"^banner\s+\S+(?:\s+(\^C|\S))?(.*)$")
-SYNTAX_FAMILY = {"ios": "indent", "eos": "indent", "frr": "indent", "vrp": "indent", "junos": "braces",
-                 "routeros": "routeros"}
-COMMENT_CHARS = {"ios": "!", "eos": "!", "frr": "!", "vrp": "#!", "junos": "#", "routeros": "#"}
 
 
 class Line:
@@ -105,12 +106,12 @@ def first_word(pattern: re.Pattern[str]) -> str | None:
     return m.group(1) if m else None
 
 
-def _indent(text: str, syntax: str) -> ConfigTree:
+def _indent(text: str, syntax: str, rules: Syntax) -> ConfigTree:
     roots: list[Line] = []
     lines: list[Line] = []
     errors: list[ParseError] = []
     stack: list[tuple[int, Line]] = []
-    comments = COMMENT_CHARS[syntax]
+    comments = rules.comments
     banner_end: str | None = None
     banner: list[str] = []  # a banner is one statement: header, text, closing line
     banner_line: Line | None = None
@@ -133,7 +134,7 @@ def _indent(text: str, syntax: str) -> ConfigTree:
             parent: Line | None = stack[-1][1]
         else:
             parent = None
-            if indent > 0 and syntax != "vrp":
+            if indent > 0 and not rules.top_level_indent:
                 errors.append(ParseError(n, "indented line with no parent statement above it", raw))
         line = Line(stripped, n, parent)
         if parent is None:
@@ -157,7 +158,7 @@ def _indent(text: str, syntax: str) -> ConfigTree:
 _JUNOS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 
-def _braces(text: str) -> ConfigTree:
+def _braces(text: str, syntax: str) -> ConfigTree:
     roots: list[Line] = []
     lines: list[Line] = []
     errors: list[ParseError] = []
@@ -197,10 +198,10 @@ def _braces(text: str) -> ConfigTree:
         lines.append(line)
     for open_block in stack:
         errors.append(ParseError(open_block.lineno, f"block '{open_block.text}' is never closed", open_block.text))
-    return ConfigTree("junos", roots, lines, errors)
+    return ConfigTree(syntax, roots, lines, errors)
 
 
-def _routeros(text: str) -> ConfigTree:
+def _routeros(text: str, syntax: str) -> ConfigTree:
     roots: list[Line] = []
     lines: list[Line] = []
     errors: list[ParseError] = []
@@ -233,16 +234,16 @@ def _routeros(text: str) -> ConfigTree:
         lines.append(line)
     if pending:
         errors.append(ParseError(pending_no, "line continuation (\\) at the end of the file", pending))
-    return ConfigTree("routeros", roots, lines, errors)
+    return ConfigTree(syntax, roots, lines, errors)
 
 
 def parse(text: str, syntax: str) -> ConfigTree:
-    """Parse a configuration file of a syntax in SYNTAX_FAMILY."""
-    family = SYNTAX_FAMILY.get(syntax)
-    if family == "indent":
-        return _indent(text, syntax)
-    if family == "braces":
-        return _braces(text)
-    if family == "routeros":
-        return _routeros(text)
-    raise ValueError(f"no parser for syntax {syntax!r} (known: {', '.join(SYNTAX_FAMILY)})")
+    """Parse a configuration file of a platform (`syntax` is its name: `ios`, `huawei_vrp` ...)."""
+    rules = get(syntax).syntax
+    if rules is None:
+        raise InputError(f"platform {syntax!r} has no configuration syntax (netkit does not configure it)")
+    if rules.family == "braces":
+        return _braces(text, syntax)
+    if rules.family == "routeros":
+        return _routeros(text, syntax)
+    return _indent(text, syntax, rules)

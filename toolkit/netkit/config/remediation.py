@@ -1,67 +1,29 @@
 """Remediation snippets: the commands that turn a running config into the intended one.
 
-hier_config (2.x) computes the hierarchical difference for FRR (IOS-like, tuned below: FRR's section
-exits and the commands that replace their previous value), IOS, EOS, Junos (set/delete commands) and
-Huawei VRP (`undo` instead of `no`). RouterOS scripts are flat sections, handled here: missing
+hier_config (2.x) computes the hierarchical difference for every platform whose spec gives hier_config
+options (`netkit.platforms.<name>`: FRR's section exits, Huawei VRP's `undo` ...; Junos as set/delete
+commands). RouterOS scripts are flat sections, handled here: missing
 commands are added, extra `add` entries are removed with `remove [ find ... ]`.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
 from netkit.config.parse import ConfigTree, Line
-from netkit.errors import EnvironmentProblem
+from netkit.errors import InputError
+from netkit.platforms import get
 
 _ROS_KV = re.compile(r'([\w.-]+)=("[^"]*"|\S+)')
 
 
-def _idempotent(*lineages: tuple[str, ...]) -> list[dict[str, Any]]:
-    """hier_config rules: a command whose new value simply replaces the old one (no negation first)."""
-    return [{"lineage": [{"startswith": step} for step in lineage]} for lineage in lineages]
-
-
 def _options(syntax: str) -> tuple[str, dict[str, Any]]:
-    """hier_config's OS name and options for a syntax."""
-    try:
-        from hier_config.options import options_for
-    except ImportError as e:  # pragma: no cover - a declared dependency
-        raise EnvironmentProblem("hier-config is not installed: pip install 'hier-config>=2.2,<3'") from e
-    if syntax == "frr":
-        opts = copy.deepcopy(options_for("ios"))
-        opts["per_line_sub"] = []
-        opts["idempotent_commands"] = _idempotent(
-            ("hostname",), ("ip router-id",),
-            ("interface", "description"), ("interface", "ip ospf hello-interval"),
-            ("interface", "ip ospf dead-interval"), ("interface", "ip ospf network"), ("interface", "ip ospf cost"),
-            ("router bgp", "bgp router-id"), ("router bgp", "timers bgp"),
-            ("router ospf", "ospf router-id"), ("router ospf", "timers throttle spf"),
-            ("router ospf", "timers throttle lsa all"), ("router ospf", "timers lsa min-arrival"),
-        )
-        # vtysh reads a snippet like a config file: leave every section explicitly.
-        opts["sectional_exiting"] = [
-            {"lineage": [{"startswith": "router bgp"}, {"startswith": "address-family"}],
-             "exit_text": "exit-address-family"},
-            *({"lineage": [{"startswith": s}], "exit_text": "exit"}
-              for s in ("interface", "router", "route-map", "line", "vrf")),
-        ]
-        return "ios", opts
-    if syntax == "ios":
-        return "iosxe", copy.deepcopy(options_for("iosxe"))
-    if syntax == "eos":
-        return "eos", copy.deepcopy(options_for("eos"))
-    if syntax == "junos":
-        return "junos", copy.deepcopy(options_for("junos"))
-    if syntax == "vrp":
-        opts = copy.deepcopy(options_for("ios"))
-        opts.update(negation="undo", per_line_sub=[], sectional_exiting=[], idempotent_commands=_idempotent(
-            ("sysname",), ("interface", "description"), ("interface", "ip address"),
-            ("bgp", "router-id"), ("ospf",), ("interface", "qos lr outbound"),
-        ))
-        return "vrp", opts
-    raise ValueError(f"no hier_config options for {syntax}")
+    """hier_config's OS name and options for a platform (from its spec)."""
+    rules = get(syntax).syntax
+    if rules is None or rules.hier_config is None:
+        raise InputError(f"platform {syntax!r} has no hier_config options")
+    return rules.hier_config()
 
 
 def canonical(tree: ConfigTree, indent: int = 1) -> str:
@@ -87,7 +49,8 @@ def hier_remediation(syntax: str, running: ConfigTree, intended: ConfigTree, dev
 
     os_name, opts = _options(syntax)
     host = Host(device, os_name, opts)
-    texts = (_junos_text(running), _junos_text(intended)) if syntax == "junos" else (
+    braces = (rules := get(syntax).syntax) is not None and rules.family == "braces"
+    texts = (_junos_text(running), _junos_text(intended)) if braces else (
         canonical(running), canonical(intended))
     run = HConfig(host=host)
     run.load_from_string(texts[0])
@@ -125,6 +88,7 @@ def routeros_remediation(running: ConfigTree, intended: ConfigTree) -> str:
 
 def remediation(syntax: str, running: ConfigTree, intended: ConfigTree, device: str = "device") -> str:
     """The commands that make `running` equal `intended` ("" when they already are)."""
-    if syntax == "routeros":
+    rules = get(syntax).syntax
+    if rules is not None and rules.family == "routeros":
         return routeros_remediation(running, intended)
     return hier_remediation(syntax, running, intended, device)

@@ -15,7 +15,6 @@ import jinja2
 
 from netkit.config.context import DeviceContext, InventoryIndex, build_context, template_vars
 from netkit.config.models import RenderedConfig
-from netkit.config.platforms import PLATFORMS
 from netkit.errors import InputError, TemplateError
 from netkit.inventory.models import Device, Inventory, Platform
 
@@ -59,7 +58,7 @@ def _main_templates(root: str, platform: Platform) -> tuple[str, ...]:
     if not folder.is_dir():
         return ()
     names = sorted(p.name for p in folder.glob("*.j2"))
-    main = PLATFORMS[platform].main_file + ".j2" if platform in PLATFORMS else ""
+    main = platform.spec.naming.main_file + ".j2" if platform.spec.configured else ""
     ordered = ([main] if main in names else []) + [n for n in names if n != main]
     return tuple(f"{platform.value}/{n}" for n in ordered)
 
@@ -93,14 +92,11 @@ class Renderer:
     def device(self, device: Device | str) -> Device:
         if isinstance(device, Device):
             return device
-        found = self.inventory.devices.get(device)
-        if found is None:
-            raise InputError(f"{self.inventory.path}: no device named {device!r} (see `netkit inventory show`)")
-        return found
+        return self.inventory.device(device)
 
     def context(self, device: Device | str) -> DeviceContext:
         dev = self.device(device)
-        if dev.platform not in PLATFORMS:
+        if not dev.platform.spec.configured:
             raise InputError(f"{dev.vars_file}: host {dev.name}: platform {dev.platform.value} is not configured "
                              "by netkit (nothing to render)")
         return build_context(self.inventory, dev, self.index)
@@ -146,10 +142,9 @@ def render_device(inventory: Inventory, device: Device | str) -> RenderedConfig:
 
 def render_site(inventory: Inventory, code: str) -> list[RenderedConfig]:
     """The intended configurations of a site's configurable devices, by device name."""
-    if code not in inventory.sites:
-        raise InputError(f"{inventory.path}: no site {code!r} (see `netkit inventory show`)")
+    inventory.site(code)
     r = _renderer(inventory)
-    return [r.render(d) for d in inventory.site_devices(code) if d.platform in PLATFORMS]
+    return [r.render(d) for d in sorted(inventory.site_devices(code), key=lambda d: d.name) if d.platform.spec.configured]
 
 
 def device_context(inventory: Inventory, device: Device | str) -> DeviceContext:

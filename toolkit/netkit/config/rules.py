@@ -31,6 +31,7 @@ from netkit.config.models import Severity
 from netkit.config.parse import ConfigTree
 from netkit.errors import InputError
 from netkit.inventory.models import Platform, Role
+from netkit.platforms import all_specs
 
 
 class Violation(BaseModel):
@@ -188,4 +189,20 @@ def load_rules(folder: Path) -> list[GoldenRule]:
             rules.append(rule)
     if problems:
         raise InputError("golden rules: " + "; ".join(problems))
-    return rules
+    return _with_platform_checks(rules)
+
+
+def _with_platform_checks(rules: list[GoldenRule]) -> list[GoldenRule]:
+    """Add the checks platform modules bring for these rule ids (a rule file's own check wins)."""
+    out = []
+    for rule in rules:
+        extra: dict[Platform, Check] = {}
+        for spec in all_specs():
+            check = spec.rules.get(rule.id)
+            if check is not None and spec.name not in rule.checks:
+                try:
+                    extra[Platform(spec.name)] = Check.model_validate(dict(check))
+                except ValidationError as e:
+                    raise InputError(f"netkit.platforms.{spec.name}: rules[{rule.id!r}]: {e.errors()[0]['msg']}") from e
+        out.append(rule.model_copy(update={"checks": {**rule.checks, **extra}}) if extra else rule)
+    return out

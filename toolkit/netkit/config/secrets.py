@@ -9,13 +9,9 @@ credentials cannot fill (exit 2, before any device is touched).
 
 from __future__ import annotations
 
-import re
-
-from netkit.config.models import SECRET_NAMES
+from netkit.config.marks import SECRET_MARK_RE, SECRET_NAMES
 from netkit.errors import InputError
 from netkit.inventory.credentials import Credentials
-
-_MARK = re.compile(r"@@secret:([a-z_]+)@@")
 
 
 def secret_values(creds: Credentials) -> dict[str, str | None]:
@@ -34,7 +30,7 @@ def mark_values(creds: Credentials) -> dict[str, str]:
 
 def marks(text: str) -> set[str]:
     """The secret names a config needs."""
-    return set(_MARK.findall(text))
+    return set(SECRET_MARK_RE.findall(text))
 
 
 def fill_secrets(text: str, creds: Credentials, device: str = "device") -> str:
@@ -48,4 +44,4 @@ def fill_secrets(text: str, creds: Credentials, device: str = "device") -> str:
     if missing:
         raise InputError(f"{device}: the config needs {', '.join(missing)} but the device's credential set has no "
                          "value for it (set it in the credential set, e.g. NETKIT_CRED_<SET>_SNMP_AUTH)")
-    return _MARK.sub(lambda m: str(values[m.group(1)]), text)
+    return SECRET_MARK_RE.sub(lambda m: str(values[m.group(1)]), text)

@@ -1,8 +1,8 @@
 """Structural rules over a parsed configuration: every interface, ACL, prefix-list, route-map, policy
 referenced is defined in the same file, and no address is configured twice.
 
-Each syntax declares, per kind of named object, the MULTILINE patterns that define a name and those
-that use one (group `name`, or `names` for a bracketed list). Junos and RouterOS patterns match the
+Each platform's spec (`netkit.platforms`) declares, per kind of named object, the MULTILINE patterns
+that define a name and those that use one (group `name`, or `names` for a bracketed list). Junos and RouterOS patterns match the
 statement's path (`interfaces ge-0/0/0 unit 0 ...`, `/ip address add ...`); the others its text.
 """
 
@@ -14,13 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from netkit.config.parse import ConfigTree, Line
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str  # what it is, for messages: "interface", "ACL", ...
-    define: tuple[re.Pattern[str], ...]
-    use: tuple[re.Pattern[str], ...]
+from netkit.platforms import get
 
 
 @dataclass(frozen=True)
@@ -36,62 +30,6 @@ class Address:
     interface: str
     line: Line
 
-
-def _p(*patterns: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, re.M) for p in patterns)
-
-
-_CISCO_SOURCES = (r"^ntp (?:source|local-interface) (?P<name>\S+)$", r"^logging source-interface (?P<name>\S+)$",
-                  r"^snmp-server trap-source (?P<name>\S+)$",
-                  r"^ip (?:ssh|tftp|ftp|radius|tacacs) source-interface (?P<name>\S+)$")
-_CISCO_KINDS = (
-    Kind("interface", _p(r"^interface (?!range )(?P<name>\S+)$", r"^interface range (?P<range>.+)$"),
-         _p(r"^neighbor \S+ update-source (?P<name>[A-Za-z]\S*)$", *_CISCO_SOURCES,
-            r"^passive-interface (?!default)(?P<name>\S+)$")),
-    Kind("ACL", _p(r"^ip access-list (?:standard |extended )?(?P<name>\S+)$", r"^access-list (?P<name>\d+) "),
-         _p(r"^access-class (?P<name>\S+) in$", r"^ip access-group (?P<name>\S+) (?:vrf \S+ )?(?:in|out)$",
-            r"^snmp-server group .* access (?P<name>\S+)$", r"^snmp-server community \S+ (?:RO|RW|ro|rw) (?P<name>\S+)$",
-            r"^snmp-server ipv4 access-list (?P<name>\S+)$", r"^match ip address (?!prefix-list )(?P<name>\S+)$")),
-    Kind("prefix-list", _p(r"^ip prefix-list (?P<name>\S+) "),
-         _p(r"^match ip address prefix-list (?P<name>\S+)$", r"^neighbor \S+ prefix-list (?P<name>\S+) (?:in|out)$")),
-    Kind("route-map", _p(r"^route-map (?P<name>\S+) "),
-         _p(r"^neighbor \S+ route-map (?P<name>\S+) (?:in|out)$", r"^redistribute .*route-map (?P<name>\S+)$")),
-    Kind("policy-map", _p(r"^policy-map (?P<name>\S+)$"), _p(r"^service-policy (?:input|output) (?P<name>\S+)$")),
-)
-_VRP_KINDS = (
-    Kind("interface", _p(r"^interface (?P<name>\S+)$", r"^group-member (?P<range>.+)$"),
-         _p(r"^peer \S+ connect-interface (?P<name>\S+)$", r" source-interface (?P<name>\S+)$",
-            r"^silent-interface (?P<name>\S+)$")),
-    Kind("ACL", _p(r"^acl number (?P<name>\d+)$", r"^acl name \S+ (?P<name>\d+)$"),
-         _p(r"^acl (?P<name>\d+) (?:inbound|outbound)$", r"^snmp-agent .* acl (?P<name>\d+)$")),
-    Kind("ip-prefix", _p(r"^ip ip-prefix (?P<name>\S+) "), _p(r"^if-match ip-prefix (?P<name>\S+)$")),
-    Kind("route-policy", _p(r"^route-policy (?P<name>\S+) "), _p(r"^peer \S+ route-policy (?P<name>\S+) (?:import|export)$")),
-)
-_JUNOS_KINDS = (
-    Kind("interface", _p(r"^interfaces (?P<name>\S+)$", r"^interfaces (?P<base>\S+) unit (?P<unit>\d+)$"),
-         _p(r"^protocols ospf area \S+ interface (?P<name>\S+)$", r"^class-of-service interfaces (?P<name>\S+)$",
-            r"^vlans \S+ l3-interface (?P<name>\S+)$")),
-    Kind("firewall filter", _p(r"^firewall family inet filter (?P<name>\S+)$"),
-         _p(r"family inet filter (?:input|output) (?P<name>\S+)$")),
-    Kind("prefix-list", _p(r"^policy-options prefix-list (?P<name>\S+)$"), _p(r" from prefix-list (?P<name>\S+)$")),
-    Kind("policy-statement", _p(r"^policy-options policy-statement (?P<name>\S+)$"),
-         _p(r"^protocols bgp .* (?:import|export) (?P<names>.+)$")),
-    Kind("SNMP client-list", _p(r"^snmp client-list (?P<name>\S+)$"), _p(r"client-list-name (?P<name>\S+)$")),
-    Kind("VLAN", _p(r"^vlans (?P<name>\S+)$"), _p(r"vlan members (?P<names>.+)$")),
-)
-_ROS_KINDS = (
-    Kind("interface", _p(r"^/interface (?:bridge|vlan|bonding) add .*\bname=(?P<name>\S+)",
-                         r"^/interface ethernet set \[ find default-name=(?P<name>[^\s\]]+) \]"),
-         _p(r"^/(?:ip address|interface vlan) add .*\binterface=(?P<name>\S+)", r"^/queue simple add .*\btarget=(?P<name>\S+)",
-            r"^/routing ospf interface-template add .*\binterfaces=(?P<name>\S+)", r"\btrap-interfaces=(?P<name>\S+)")),
-    Kind("routing filter chain", _p(r"^/routing filter rule add chain=(?P<name>\S+)"),
-         _p(r"\binput\.filter=(?P<name>\S+)", r"\boutput\.filter-chain=(?P<name>\S+)")),
-    Kind("address-list", _p(r"^/ip firewall address-list add list=(?P<name>\S+)"),
-         _p(r"\bsrc-address-list=(?P<name>\S+)", r"\boutput\.network=(?P<name>\S+)")),
-)
-KINDS: dict[str, tuple[Kind, ...]] = {"ios": _CISCO_KINDS, "eos": _CISCO_KINDS, "frr": _CISCO_KINDS,
-                                      "vrp": _VRP_KINDS, "junos": _JUNOS_KINDS, "routeros": _ROS_KINDS}
-BY_PATH = frozenset({"junos", "routeros"})
 
 _ADDR_MASK = re.compile(r"^ip address (?P<ip>\d+\.\d+\.\d+\.\d+) (?P<mask>\d+\.\d+\.\d+\.\d+)(?: sub)?$", re.M)
 _ADDR_LEN = re.compile(r"^ip address (?P<ip>\d+\.\d+\.\d+\.\d+)/(?P<len>\d+)$", re.M)
@@ -137,8 +75,9 @@ def _names(m: re.Match[str]) -> list[str]:
 
 def undefined_references(tree: ConfigTree) -> Iterator[Problem]:
     """Every use of an interface, ACL, prefix-list, route-map ... that the file does not define."""
-    by_path = tree.syntax in BY_PATH
-    for kind in KINDS.get(tree.syntax, ()):
+    rules = get(tree.syntax).syntax
+    by_path = rules is not None and rules.by_path
+    for kind in rules.kinds if rules is not None else ():
         defined: set[str] = set()
         for pattern in kind.define:
             for _line, m in tree.search(pattern, by_path):
@@ -153,10 +92,12 @@ def undefined_references(tree: ConfigTree) -> Iterator[Problem]:
 def addresses(tree: ConfigTree) -> list[Address]:
     """The IPv4 addresses configured on interfaces, with the line that configures each."""
     found: list[Address] = []
-    if tree.syntax == "junos":
+    rules = get(tree.syntax).syntax
+    family = rules.family if rules is not None else ""
+    if family == "braces":
         for line, m in tree.search(_ADDR_JUNOS, by_path=True):
             found.append(Address(m["ip"], int(m["len"]), f"{m['ifname']}.{m['unit']}", line))
-    elif tree.syntax == "routeros":
+    elif family == "routeros":
         for line, m in tree.search(_ADDR_ROS, by_path=True):
             found.append(Address(m["ip"], int(m["len"]), m["ifname"], line))
     else:
@@ -176,7 +117,3 @@ def duplicate_addresses(found: list[Address]) -> Iterator[Problem]:
             yield Problem(addr.line, f"address {addr.ip} is configured twice ({first.interface} at line "
                                      f"{first.line.lineno} and {addr.interface})")
 
-
-def check_structure(tree: ConfigTree) -> list[Problem]:
-    """Every structural problem of one parsed file."""
-    return [*undefined_references(tree), *duplicate_addresses(addresses(tree))]

@@ -22,7 +22,6 @@ from netkit.config import frr_syntax
 from netkit.config.context import DeviceContext
 from netkit.config.models import Finding, RenderedConfig
 from netkit.config.parse import parse
-from netkit.config.platforms import PLATFORMS
 from netkit.config.render import Renderer, RenderError, templates_dir
 from netkit.config.rules import GoldenRule, check_rules, load_rules
 from netkit.config.structure import Address, addresses, duplicate_addresses, undefined_references
@@ -83,11 +82,10 @@ class _Checked:
 def check_rendered(rendered: RenderedConfig, dev: Device, rules: list[GoldenRule], ctx: DeviceContext) -> tuple[
         list[Finding], list[_AddrRef]]:
     """Parser, structural rules and golden rules over one device's rendered files."""
-    syntax = PLATFORMS[dev.platform].syntax
     findings: list[Finding] = []
     refs: list[_AddrRef] = []
     for file, text in rendered.files.items():
-        tree = parse(text, syntax)
+        tree = parse(text, dev.platform)
         for err in tree.errors:
             findings.append(Finding(device=dev.name, check="syntax", file=file, line=err.lineno,
                                     message=err.message, text=err.text.strip()))
@@ -114,7 +112,7 @@ def check_device(renderer: Renderer, rules: list[GoldenRule], dev: Device) -> _C
         return _Checked(DeviceResult(device=dev.name, site=dev.site, platform=dev.platform, files=[],
                                      findings=[finding]), [], [])
     findings, refs = check_rendered(rendered, dev, rules, ctx)
-    frr = list(rendered.files.items()) if dev.platform == Platform.FRR else []
+    frr = list(rendered.files.items()) if dev.platform == "frr" else []  # vtysh checks FRR files
     return _Checked(DeviceResult(device=dev.name, site=dev.site, platform=dev.platform,
                                  files=list(rendered.files), findings=findings), refs, frr)
 
@@ -196,7 +194,7 @@ def validate(
     """Validate the named devices (default: every device netkit configures)."""
     templates = templates or templates_dir()
     rules = load_rules(rules_dir or templates / "rules")
-    names = devices if devices is not None else [d.name for d in inventory.devices.values() if d.platform in PLATFORMS]
+    names = devices if devices is not None else [d.name for d in inventory.devices.values() if d.platform.spec.configured]
     checked = _run(inventory, names, templates, rules, jobs or min(4, os.cpu_count() or 1), progress)
     extra: list[Finding] = []
     notes: list[str] = []

@@ -1,5 +1,13 @@
-"""NAPALM driver lookup per platform, and opening a driver for an inventory device."""
+"""Opening a device through its platform's NAPALM driver (the one way netkit opens a device)."""
 
-from netkit.drivers.lookup import DRIVERS, connected, device_errors, driver_class, driver_for, open_device
+from netkit.drivers.lookup import (
+    connected,
+    device_errors,
+    driver_args,
+    driver_class,
+    driver_for,
+    napalm_spec,
+    open_device,
+)
 
-__all__ = ["DRIVERS", "connected", "device_errors", "driver_class", "driver_for", "open_device"]
+__all__ = ["connected", "device_errors", "driver_args", "driver_class", "driver_for", "napalm_spec", "open_device"]

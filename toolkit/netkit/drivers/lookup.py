@@ -12,23 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from netkit.errors import DeviceError, EnvironmentProblem, InputError
 from netkit.inventory.credentials import Credentials
-from netkit.inventory.models import Device, Inventory, Platform
+from netkit.inventory.models import Device, Inventory
+from netkit.platforms import Napalm, Platform, get
 
 if TYPE_CHECKING:
     from napalm.base import NetworkDriver
 
 # napalm and paramiko are imported where a device is opened, not here: importing napalm costs ~0.4 s,
-# which every netkit command (through provision -> plan -> DRIVERS) would otherwise pay at start-up.
+# which every netkit command (through provision -> plan -> drivers) would otherwise pay at start-up.
 
-# platform -> (NAPALM driver name, the pip package that provides it)
-DRIVERS: dict[Platform, tuple[str, str]] = {
-    Platform.FRR: ("frr", "netkit (napalm_frr)"),
-    Platform.IOS: ("ios", "napalm"),
-    Platform.EOS: ("eos", "napalm"),
-    Platform.JUNOS: ("junos", "napalm"),
-    Platform.HUAWEI_VRP: ("huawei_vrp", "napalm-huawei-vrp"),
-    Platform.ROUTEROS: ("ros", "napalm-ros"),
-}
 DEFAULT_TIMEOUT = 30
 
 
@@ -39,34 +31,35 @@ def connection_errors() -> tuple[type[BaseException], ...]:
     return (OSError, EOFError, paramiko.SSHException)
 
 
+def napalm_spec(platform: Platform | str) -> Napalm:
+    """The platform spec's NAPALM part; InputError for an unknown platform or one netkit does not configure."""
+    spec = get(platform)
+    if spec.napalm is None:
+        raise InputError(f"platform {spec.name!r} is not configured by netkit (no NAPALM driver)")
+    return spec.napalm
+
+
 def driver_for(platform: Platform | str) -> str:
     """The NAPALM driver name for a netkit platform (`routeros` is napalm-ros's `ros`)."""
-    try:
-        key = Platform(platform)
-    except ValueError:
-        raise InputError(f"unknown platform {platform!r} (known: {', '.join(p.value for p in Platform)})") from None
-    if key not in DRIVERS:
-        raise InputError(f"platform {key.value!r} is not configured by netkit (no NAPALM driver)")
-    return DRIVERS[key][0]
+    return napalm_spec(platform).driver
 
 
 def driver_class(platform: Platform | str) -> type[Any]:
     import napalm
     from napalm.base.exceptions import ModuleImportError
 
-    name = driver_for(platform)
+    spec = napalm_spec(platform)
     try:
-        return napalm.get_network_driver(name)  # type: ignore[no-any-return]
+        return napalm.get_network_driver(spec.driver)  # type: ignore[no-any-return]
     except ModuleImportError as e:
-        package = DRIVERS[Platform(platform)][1]
-        raise EnvironmentProblem(f"NAPALM driver {name!r} is not installed (pip install {package}): {e}") from e
+        raise EnvironmentProblem(f"NAPALM driver {spec.driver!r} is not installed (pip install {spec.package}): {e}") from e
 
 
-def _optional_args(platform: Platform, timeout: float) -> dict[str, Any]:
-    """Connection timeouts each driver family understands, besides NAPALM's `timeout`."""
-    if platform in (Platform.IOS, Platform.HUAWEI_VRP):  # netmiko underneath
-        return {"conn_timeout": timeout}
-    return {}
+def driver_args(platform: Platform | str, timeout: float) -> dict[str, Any]:
+    """What the platform's driver is always given, and the connection timeout its family understands
+    besides NAPALM's `timeout` (netmiko's `conn_timeout`)."""
+    spec = napalm_spec(platform)
+    return {**spec.optional_args, **({"conn_timeout": timeout} if spec.netmiko else {})}
 
 
 def open_device(
@@ -81,14 +74,13 @@ def open_device(
     """An opened NAPALM driver for `device` at its management address (close it when done).
 
     `driver` overrides the class looked up for the platform (tests pass a fake)."""
-    if device.name not in inventory.devices:
-        raise InputError(f"{inventory.path}: no device {device.name!r} in the inventory")
+    inventory.device(device.name)
     import paramiko
     from napalm.base.exceptions import ConnectAuthError, NapalmException
 
     cls = driver or driver_class(device.platform)
     address = str(device.mgmt_address)
-    args = {**_optional_args(device.platform, timeout), **(optional_args or {})}
+    args = {**driver_args(device.platform, timeout), **(optional_args or {})}
     dev = cls(hostname=address, username=credentials.username, password=credentials.password.get_secret_value(),
               timeout=int(timeout), optional_args=args)
     try:

@@ -8,28 +8,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
-from netkit.inventory.models import Device, Inventory, IPv4Net, Platform, Role
+from netkit.inventory.models import Device, Inventory, IPv4Net, Role
+from netkit.platforms import all_specs
 
 Check = Callable[[Inventory], Iterator[str]]
-
-# Interface names each platform accepts; a link to anything else names an interface that cannot exist.
-INTERFACE_PATTERNS = {
-    Platform.FRR: r"[a-z][a-z0-9_.-]{0,14}",  # a Linux interface name (15 characters at most)
-    Platform.LINUX: r"[a-z][a-z0-9_.-]{0,14}",
-    Platform.IOS: r"(GigabitEthernet|TenGigabitEthernet|FastEthernet|TwentyFiveGigE|HundredGigE|Port-channel|Vlan)"
-                  r"\d+(/\d+)*(\.\d+)?",
-    Platform.EOS: r"(Ethernet|Management|Port-Channel|Vlan)\d+(/\d+)*(\.\d+)?",
-    Platform.JUNOS: r"(ge|xe|et|ae|fxp|em|irb)-?\d+(/\d+)*(\.\d+)?",
-    Platform.HUAWEI_VRP: r"(GigabitEthernet|XGigabitEthernet|Eth-Trunk|MEth|Vlanif)\d+(/\d+)*(\.\d+)?",
-    Platform.ROUTEROS: r"(ether|sfp|sfp-sfpplus|bridge|vlan)[0-9a-z-]*(\.\d+)?",
-}
-ALLOWED_PLATFORMS = {
-    Role.CORE_ROUTER: {Platform.FRR, Platform.IOS, Platform.EOS, Platform.JUNOS, Platform.HUAWEI_VRP, Platform.ROUTEROS},
-    Role.SITE_ROUTER: {Platform.FRR, Platform.IOS, Platform.EOS, Platform.JUNOS, Platform.HUAWEI_VRP, Platform.ROUTEROS},
-    Role.ACCESS_SWITCH: {Platform.IOS, Platform.EOS, Platform.JUNOS, Platform.HUAWEI_VRP},
-    Role.SERVICE_HOST: {Platform.LINUX},
-}
-
 
 @functools.cache
 def _compiled(pattern: str) -> re.Pattern[str]:
@@ -51,8 +33,8 @@ def _network_where(inv: Inventory) -> str:
 
 def role_platforms(inv: Inventory) -> Iterator[str]:
     for dev in inv.devices.values():
-        if dev.platform not in ALLOWED_PLATFORMS[dev.role]:
-            allowed = ", ".join(sorted(ALLOWED_PLATFORMS[dev.role]))
+        if dev.role not in dev.platform.spec.roles:
+            allowed = ", ".join(s.name for s in all_specs() if dev.role in s.roles)
             yield f"{_where(dev)}: netkit_device.platform {dev.platform.value!r} cannot be a {dev.role.value} (use one of {allowed})"
 
 
@@ -103,7 +85,7 @@ def links_to_known_ends(inv: Inventory) -> Iterator[str]:
             if dev is None:
                 yield f"{where}: link {link.name}: unknown device {end.device!r} (no such host in the inventory)"
                 continue
-            pattern = INTERFACE_PATTERNS.get(dev.platform)
+            pattern = dev.platform.spec.naming.interface_pattern
             if pattern and not _compiled(pattern).fullmatch(end.interface):
                 yield (f"{where}: link {link.name}: {end.device} has no interface {end.interface!r} "
                        f"(a {dev.platform.value} interface name looks like {pattern!r})")

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from netkit.inventory import addressing
 from netkit.inventory.models import (
-    DEFAULT_LAN_INTERFACE,
-    DEFAULT_MGMT_INTERFACE,
     Device,
     DeviceSpec,
     Interface,
@@ -101,7 +99,7 @@ class Deriver:
             dspec = host.spec
             index = dspec.index if dspec.index is not None else next(free, 256)
             ifs = [Interface(
-                name=dspec.mgmt_interface or DEFAULT_MGMT_INTERFACE[dspec.platform], kind="mgmt",
+                name=dspec.mgmt_interface or dspec.platform.spec.naming.mgmt_interface, kind="mgmt",
                 address=_ifaddr(dspec.mgmt_address, mgmt_len), description="out-of-band management",
             )]
             lo = None
@@ -125,7 +123,7 @@ class Deriver:
 
     @staticmethod
     def _lan_interfaces(dspec: DeviceSpec, sspec: SiteSpec, addr: SiteAddressing) -> list[Interface]:
-        base = dspec.lan_interface or DEFAULT_LAN_INTERFACE[dspec.platform]
+        base = dspec.lan_interface or dspec.platform.spec.naming.lan_interface
         if sspec.access_switches == 0:
             return [Interface(name=base, kind="lan", address=_ifaddr(addr.user.gateway, addr.user.prefix.prefixlen),
                               description="site LAN (users)", ospf=False)]
@@ -192,7 +190,7 @@ class Deriver:
             devices[name] = Device(
                 name=name, site=dspec.site, ministry=entry.ministry, role=dspec.role, platform=dspec.platform,
                 mgmt_address=dspec.mgmt_address,
-                mgmt_interface=dspec.mgmt_interface or DEFAULT_MGMT_INTERFACE[dspec.platform],
+                mgmt_interface=dspec.mgmt_interface or dspec.platform.spec.naming.mgmt_interface,
                 credentials=dspec.credentials, index=self.index[name], loopback=self.loopback[name],
                 asn=entry.spec.asn, interfaces=self.interfaces[name],
                 allow_snmp_v2c=dspec.allow_snmp_v2c or snmp_v2c, http_port=dspec.http_port,

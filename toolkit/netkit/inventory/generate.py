@@ -11,16 +11,17 @@ from typing import Any, Literal
 
 import yaml
 
+from netkit.platforms import get
+
 PROVINCES = [
     "Kabul", "Herat", "Balkh", "Kandahar", "Nangarhar", "Kunduz", "Bamyan", "Ghazni", "Paktia", "Badakhshan",
     "Takhar", "Baghlan", "Helmand", "Farah", "Faryab", "Jawzjan", "Logar", "Parwan", "Kapisa", "Laghman",
     "Kunar", "Khost", "Zabul", "Uruzgan", "Ghor", "Daykundi", "Panjshir", "Samangan", "Sar-e Pol", "Badghis",
     "Nimruz", "Nuristan", "Paktika", "Wardak",
 ]
-ROUTER_PLATFORMS = [
-    ("ios", "GigabitEthernet0/0/0"), ("eos", "Ethernet1"), ("junos", "ge-0/0/0"),
-    ("huawei_vrp", "GigabitEthernet0/0/0"), ("routeros", "ether3"), ("frr", "eth1"),
-]
+# The vendor mix of a generated inventory (its shape, fixed so the output stays the same); interface
+# names come from each platform's spec.
+ROUTER_PLATFORMS = ["ios", "eos", "junos", "huawei_vrp", "routeros", "frr"]
 SWITCH_PLATFORMS = ["ios", "eos", "junos", "huawei_vrp"]
 
 
@@ -59,7 +60,8 @@ def national_inventory(shape: NationalShape) -> tuple[dict[str, Any], int]:
         for p in range(shape.provinces):
             code = f"{mcode}-p{p + 1:02d}"
             block = ipaddress.IPv4Network((f"10.{m + 1}.{p * 4}.0", 22))
-            rplat, uplink_if = ROUTER_PLATFORMS[(m + p) % len(ROUTER_PLATFORMS)]
+            rplat = ROUTER_PLATFORMS[(m + p) % len(ROUTER_PLATFORMS)]
+            uplink_if = get(rplat).naming.router_uplink
             core = "core1" if (m + p) % 2 == 0 else "core2"
             router = f"{code}-r1"
             switches = shape.devices_per_site - 1 if rplat != "frr" else 0

@@ -7,12 +7,16 @@ models (`Site`, `Device`, `Link`, `Interface`) add what netkit derives (addressi
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from netkit.errors import InputError
+from netkit.platforms import Platform as Platform  # re-exported: the inventory names a platform by it
 
 IPv4 = ipaddress.IPv4Address
 IPv4Net = ipaddress.IPv4Network
@@ -25,16 +29,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Platform(StrEnum):
-    FRR = "frr"
-    IOS = "ios"
-    EOS = "eos"
-    JUNOS = "junos"
-    HUAWEI_VRP = "huawei_vrp"
-    ROUTEROS = "routeros"
-    LINUX = "linux"  # service hosts: not configured by netkit, only built by the lab and probed
-
-
 class Role(StrEnum):
     CORE_ROUTER = "core-router"
     SITE_ROUTER = "site-router"
@@ -43,29 +37,6 @@ class Role(StrEnum):
 
 
 ROUTER_ROLES = frozenset({Role.CORE_ROUTER, Role.SITE_ROUTER})
-# Platforms the lab can run as real devices; the others are rendered and validated only.
-LAB_PLATFORMS = frozenset({Platform.FRR, Platform.LINUX})
-
-DEFAULT_MGMT_INTERFACE = {
-    Platform.FRR: "eth0",
-    Platform.LINUX: "eth0",
-    Platform.IOS: "GigabitEthernet0",
-    Platform.EOS: "Management1",
-    Platform.JUNOS: "fxp0",
-    Platform.HUAWEI_VRP: "MEth0/0/0",
-    Platform.ROUTEROS: "ether1",
-}
-DEFAULT_LAN_INTERFACE = {
-    Platform.FRR: "lan0",
-    Platform.LINUX: "lan0",
-    Platform.IOS: "GigabitEthernet0/0/1",
-    Platform.EOS: "Ethernet2",
-    Platform.JUNOS: "ge-0/0/1",
-    Platform.HUAWEI_VRP: "GigabitEthernet0/0/1",
-    Platform.ROUTEROS: "ether2",
-}
-
-
 # ---------------------------------------------------------------- what the author writes
 
 
@@ -175,9 +146,20 @@ class StaticRoute(Strict):
     next_hop: IPv4 | Literal["null0"]
 
 
+class ChangePolicy(Strict):
+    """How `netkit provision` may change a site (per network, overridden per ministry): only inside one of the
+    site's maintenance windows, and only while its alerts are silenced in Alertmanager."""
+
+    require_window: bool = False  # outside every window of the site: refused unless --now --reason
+    silence: bool = True  # silence the site's alerts for each transaction (when Alertmanager answers)
+    require_silence: bool = False  # refuse (nothing touched) when no silence can be created
+    alertmanager_url: str | None = None  # default: NETKIT_ALERTMANAGER_URL, else http://127.0.0.1:9093
+
+
 class MinistrySpec(Strict):
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: str
+    change_policy: ChangePolicy | None = None
 
 
 class SnmpSettings(Strict):
@@ -219,6 +201,7 @@ class NetworkSpec(Strict):
     noc: NocAttachment | None = None
     snmp: SnmpSettings = SnmpSettings()
     credential_sets: dict[str, CredentialSet] = {}
+    change_policy: ChangePolicy = ChangePolicy()
 
 
 class DeviceSpec(Strict):
@@ -286,6 +269,7 @@ class SiteAddressing(Strict):
 class Ministry(Strict):
     code: str
     name: str
+    change_policy: ChangePolicy | None = None
 
 
 class Site(Strict):
@@ -332,10 +316,17 @@ class Device(Strict):
 
     @property
     def lab_capable(self) -> bool:
-        return self.platform in LAB_PLATFORMS
+        return self.platform.spec.lab
 
     def interface(self, name: str) -> Interface | None:
         return next((i for i in self.interfaces if i.name == name), None)
+
+
+def _names(names: Iterable[str], shown: int = 20) -> str:
+    """The first names, sorted (a national inventory has 10,000 devices)."""
+    ordered = sorted(names)
+    more = f" ... and {len(ordered) - shown} more (see `netkit inventory show`)" if len(ordered) > shown else ""
+    return ", ".join(ordered[:shown]) + more
 
 
 class Inventory(Strict):
@@ -346,6 +337,20 @@ class Inventory(Strict):
     devices: dict[str, Device]
     links: dict[str, Link]
     network_file: Path | None = None  # where netkit_network came from, for messages
+
+    def site(self, code: str) -> Site:
+        """The site `code`; InputError naming the inventory and the valid site codes otherwise."""
+        found = self.sites.get(code)
+        if found is None:
+            raise InputError(f"{self.path}: no site {code!r}; valid sites: {_names(self.sites)}")
+        return found
+
+    def device(self, name: str) -> Device:
+        """The device `name`; InputError naming the inventory and the valid device names otherwise."""
+        found = self.devices.get(name)
+        if found is None:
+            raise InputError(f"{self.path}: no device {name!r}; valid devices: {_names(self.devices)}")
+        return found
 
     def site_devices(self, code: str) -> list[Device]:
         return [self.devices[d] for d in self.sites[code].devices]

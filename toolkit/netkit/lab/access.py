@@ -59,12 +59,6 @@ def write_credentials(path: Path, creds: LabCredentials) -> None:
         f.write(text)
 
 
-def read_credentials(path: Path) -> LabCredentials | None:
-    if not path.is_file():
-        return None
-    return LabCredentials.model_validate(yaml.safe_load(path.read_text()))
-
-
 def user_exists(username: str) -> bool:
     try:
         pwd.getpwnam(username)

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from netkit.errors import InputError
-from netkit.inventory.models import Device, Impairment, Inventory, IPv4, IPv4If, IPv4Net, Link, Platform
+from netkit.inventory.models import Device, Impairment, Inventory, IPv4, IPv4If, IPv4Net, Link
 
 LAB_SUPERNET = ipaddress.IPv4Network("198.18.0.0/15")
 DEFAULT_PREFIX = "nk-"
@@ -182,7 +182,7 @@ class _Planner:
         mgmt = next(i for i in device.interfaces if i.kind == "mgmt")
         assert mgmt.address is not None
         self.outside(f"{device.name}: management address", mgmt.address)
-        kind: Literal["router", "service"] = "service" if device.platform == Platform.LINUX else "router"
+        kind: Literal["router", "service"] = "router" if device.platform.spec.configured else "service"
         service = None
         if kind == "service":
             p2p = next((i for i in device.interfaces if i.kind == "p2p" and i.address is not None), None)

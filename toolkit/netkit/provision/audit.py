@@ -18,6 +18,7 @@ class AuditDevice(BaseModel):
     diff: str  # masked
     backup_id: str | None = None
     error: str | None = None
+    intended_sha256: str | None = None  # of the intended config this run pushed (see provision.upstream)
 
 
 class AuditEntry(BaseModel):
@@ -32,6 +33,9 @@ class AuditEntry(BaseModel):
     exit_code: int
     backup_id: str | None = None
     message: str = ""
+    rollout: str | None = None  # the rollout id when the site went in a rollout
+    reason: str | None = None  # why it ran outside the site's change window (--now --reason)
+    silence: str | None = None  # the Alertmanager silence held during the transaction, or why none was
 
 
 class AuditLog:

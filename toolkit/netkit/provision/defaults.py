@@ -17,6 +17,7 @@ from netkit.provision.backend import Backend, ProgressCallback
 from netkit.provision.backups import BackupStore
 from netkit.provision.masking import Masker
 from netkit.provision.plan import SitePlan
+from netkit.provision.silences import Alertmanager
 from netkit.provision.transaction import BackendFactory, Environment
 
 KEEP_RUNS = 30
@@ -34,14 +35,11 @@ def runs_dir() -> Path:
     return state_dir() / "runs"
 
 
-def default_file_sd_dir() -> Path:
-    return state_dir() / "file_sd"
-
-
-def production_env(file_sd_dir: Path | None = None, command: str = "netkit provision") -> Environment:
+def production_env(command: str = "netkit provision") -> Environment:
     root = state_dir()
     return Environment(store=BackupStore(backups_dir()), audit=AuditLog(audit_file()), locks_dir=root / "locks",
-                       file_sd_dir=file_sd_dir or default_file_sd_dir(), host=socket.gethostname(), command=command)
+                       host=socket.gethostname(), command=command,
+                       check_upstream=True, alertmanager=Alertmanager)
 
 
 def prune_runs(root: Path, keep: int = KEEP_RUNS) -> None:

@@ -13,23 +13,15 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel
 
-from netkit.drivers import DRIVERS
 from netkit.errors import InputError, NetkitError
 from netkit.inventory.models import ROUTER_ROLES, Device, Inventory, Platform, Role
-
-NAPALM_CORE = frozenset({"eos", "ios", "iosxr", "junos", "nxos", "nxos_ssh"})
-
-
-def _provider(name: str) -> str:
-    """The Python module that provides a NAPALM driver: NAPALM's own, or the community `napalm_<name>`."""
-    return f"napalm.{name}" if name in NAPALM_CORE else f"napalm_{name}"
+from netkit.platforms import Napalm
 
 
-# platform -> (NAPALM driver name, Python module providing it), from netkit.drivers; a platform is
-# pushed only when that module is installed.
-NAPALM_DRIVERS: dict[Platform, tuple[str, str]] = {
-    platform: (name, _provider(name)) for platform, (name, _package) in DRIVERS.items()
-}
+def napalm_of(platform: Platform) -> Napalm | None:
+    """The platform's NAPALM driver (its spec: the one platform-to-driver table); None: not configured."""
+    return platform.spec.napalm
+
 
 Renderer = Callable[[Inventory, Device], str]
 
@@ -78,21 +70,18 @@ class SitePlan(BaseModel):
 
 
 def driver_name(platform: Platform) -> tuple[str | None, str]:
-    """(napalm driver name, reason when None)."""
-    if platform == Platform.LINUX:
+    """(napalm driver name, reason when None). A platform is pushed only when its driver's module is installed."""
+    napalm = napalm_of(platform)
+    if napalm is None:
         return None, "service host: not configured by netkit"
-    entry = NAPALM_DRIVERS.get(platform)
-    if entry is None:
-        return None, f"no NAPALM driver for platform {platform.value} (rendered and validated only)"
-    name, module = entry
     try:
-        found = importlib.util.find_spec(module) is not None
+        found = importlib.util.find_spec(napalm.module) is not None
     except ModuleNotFoundError:
         found = False
     if not found:
-        package = DRIVERS[platform][1] if platform in DRIVERS else module
-        return None, f"NAPALM driver {name!r} is not installed (pip install {package}): rendered and validated only"
-    return name, ""
+        return None, (f"NAPALM driver {napalm.driver!r} is not installed (pip install {napalm.package}): "
+                      "rendered and validated only")
+    return napalm.driver, ""
 
 
 def default_renderer(inventory: Inventory, device: Device) -> str:
@@ -102,23 +91,24 @@ def default_renderer(inventory: Inventory, device: Device) -> str:
     except ImportError as e:
         raise NetkitError("netkit.config.render is not available in this installation") from e
     files = render_device(inventory, device).files
-    if "frr.conf" in files:
-        return frr_pushable(files["frr.conf"])
+    main = device.platform.spec.naming.main_file
+    if main in files:
+        return pushable(files[main], device.platform)
     if len(files) == 1:
-        return next(iter(files.values()))
+        return pushable(next(iter(files.values())), device.platform)
     raise InputError(f"{device.name}: the renderer produced {sorted(files)}; netkit does not know which to push")
 
 
-# Lines FRR accepts but never shows in `show running-config` while they are in effect (they are its
-# defaults): pushed as they are, a replace diff would show them as missing forever and every run would
-# "change" the router. Dropping them keeps replace semantics exact: where the router runs
-# `no ip forwarding`, the replace removes that line, which turns forwarding on.
-FRR_HIDDEN_DEFAULTS = frozenset({"ip forwarding", "ipv6 forwarding"})
-
-
-def frr_pushable(text: str) -> str:
-    """The FRR config as netkit pushes it: the rendered intent without lines FRR never displays."""
-    return "".join(ln for ln in text.splitlines(keepends=True) if ln.strip() not in FRR_HIDDEN_DEFAULTS)
+def pushable(text: str, platform: Platform) -> str:
+    """The config as netkit pushes it: the rendered intent without the lines the platform accepts but never
+    shows while they are in effect (its spec's `hidden`; FRR's `ip forwarding`). Pushed as they are, a
+    replace diff would show them as missing forever and every run would "change" the device. Dropping
+    them keeps replace semantics exact: where FRR runs `no ip forwarding`, the replace removes that line,
+    which turns forwarding on."""
+    hidden = platform.spec.syntax.hidden if platform.spec.syntax is not None else frozenset()
+    if not hidden:
+        return text
+    return "".join(ln for ln in text.splitlines(keepends=True) if ln.strip() not in hidden)
 
 
 def _source(device: Device) -> str | None:
@@ -178,8 +168,7 @@ def expectations(inventory: Inventory, device: Device) -> CheckExpectations:
 
 
 def choose_site(inventory: Inventory, site: str, only: list[str] | None = None) -> list[Device]:
-    if site not in inventory.sites:
-        raise InputError(f"{inventory.path}: no site {site!r}; valid sites: {', '.join(sorted(inventory.sites))}")
+    inventory.site(site)
     devices = inventory.site_devices(site)
     if only:
         names = {d.name for d in devices}
@@ -213,7 +202,7 @@ def plan_site(inventory: Inventory, site: str, only: list[str] | None = None,
 
 
 def write_plan_files(plan: SitePlan, directory: Path) -> dict[str, Path]:
-    """<dir>/<device>.json (read by the netkit_intent module) and <dir>/<device>.cfg (mode 0600)."""
+    """<dir>/<device>.cfg (mode 0600): the intended config each device's task pushes."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = {}
     for dp in plan.devices:
@@ -221,8 +210,6 @@ def write_plan_files(plan: SitePlan, directory: Path) -> dict[str, Path]:
         fd = os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(plan.configs[dp.device])
-        doc = dp.model_copy(update={"config_file": str(cfg)})
-        (directory / f"{dp.device}.json").write_text(doc.model_dump_json(indent=1))
         paths[dp.device] = cfg
     return paths
 
@@ -232,9 +219,7 @@ def standalone_plan(inventory_path: str, device: str, out_dir: str) -> dict[str,
     from netkit.inventory import load_inventory
 
     inv = load_inventory(Path(inventory_path))
-    if device not in inv.devices:
-        raise InputError(f"{inventory_path}: no device {device!r}")
-    dev = inv.devices[device]
+    dev = inv.device(device)
     plan = plan_site(inv, dev.site, [device])
     if not plan.devices:
         return plan.skipped[0].model_dump(mode="json")

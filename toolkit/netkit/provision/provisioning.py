@@ -7,15 +7,17 @@ sites' routing leans on it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials
 from netkit.provision.backend import Backend, CheckResult, DeviceOp
-from netkit.provision.file_sd import write_site_file
 from netkit.provision.lock import SiteLock
 from netkit.provision.plan import DevicePlan, SitePlan
 from netkit.provision.report import Action, SiteReport
+from netkit.provision.silences import silenced
 from netkit.provision.steps import ProvisionOptions, Steps
+from netkit.provision.windows import refuse_outside_windows
 
 
 @dataclass
@@ -46,9 +48,13 @@ def provision_sites(steps: Steps, codes: list[str], opts: ProvisionOptions) -> l
     creds: dict[str, Credentials] = {}
     for code in codes:  # step 1 for every site before any lock or device
         report = steps.new_report(code, action)
+        report.rollout, report.reason = opts.rollout, opts.reason
         plan, site_creds = steps.prepare(code, opts.only if len(codes) == 1 else None, True, report)
         sites.append(_Site(plan, report))
         creds.update(site_creds)
+    if not opts.check_only:  # still before any lock or device
+        refuse_outside_windows(steps.inventory, codes, steps.env.clock(), opts.reason)
+        steps.refuse_without_upstream(codes)
     locks = []
     try:
         with steps.phase([s.report for s in sites], "lock"):
@@ -58,18 +64,21 @@ def provision_sites(steps: Steps, codes: list[str], opts: ProvisionOptions) -> l
                 locks.append(lock)
         merged = SitePlan(site=",".join(codes), devices=_merged(sites, False), skipped=[],
                           configs={k: v for s in sites for k, v in s.plan.configs.items()})
-        backend = steps.backend_factory(merged, creds, steps.masker, steps.progress)
-        try:
-            _run(steps, backend, sites, opts)
-        finally:
-            backend.close()
+        longest = timedelta(seconds=opts.confirm_timeout + opts.check_wait + 600)
+        factory = None if opts.check_only else steps.env.alertmanager
+        with silenced(steps.inventory, codes, factory, steps.env.who, steps.env.command, steps.env.clock(),
+                      longest) as notes:
+            backend = steps.backend_factory(merged, creds, steps.masker, steps.progress)
+            try:
+                _run(steps, backend, sites, opts)
+            finally:
+                backend.close()
+        for s in sites:
+            s.report.silence = notes.get(s.code)
     finally:
         for lock in locks:
             lock.release()
     for s in sites:
-        if s.report.result in ("confirmed", "unchanged"):
-            s.report.file_sd = str(write_site_file(steps.env.file_sd_dir, steps.inventory, s.code,
-                                                   [d.device for d in s.plan.devices]))
         steps.finish(s.report, action)
     return [s.report for s in sites]
 

@@ -29,6 +29,7 @@ class DeviceReport(BaseModel):
     checks: list[CheckResult] = []
     error: str | None = None
     restored_verified: bool | None = None
+    intended_sha256: str | None = None
 
 
 class SiteReport(BaseModel):
@@ -44,8 +45,10 @@ class SiteReport(BaseModel):
     devices: list[DeviceReport] = []
     site_checks: list[CheckResult] = []
     phase_seconds: dict[str, float] = {}
-    file_sd: str | None = None
     artifacts: list[str] = []
+    rollout: str | None = None
+    reason: str | None = None
+    silence: str | None = None
 
     @property
     def exit_code(self) -> int:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from netkit.config.secrets import mark_values
-from netkit.errors import InputError, NetkitError
+from netkit.errors import NetkitError
 from netkit.inventory import load_inventory
 from netkit.inventory.credentials import credentials_for
 from netkit.provision.plan import standalone_plan
@@ -19,9 +19,7 @@ from netkit.provision.plan import standalone_plan
 
 def credentials(inventory: str, device: str) -> dict[str, object]:
     inv = load_inventory(Path(inventory))
-    if device not in inv.devices:
-        raise InputError(f"{inventory}: no device {device!r}")
-    dev = inv.devices[device]
+    dev = inv.device(device)
     creds = credentials_for(inv, dev)
     return {"username": creds.username, "password": creds.password.get_secret_value(), "secrets": creds.secrets(),
             "marks": mark_values(creds), "hostname": str(dev.mgmt_address), "platform": dev.platform.value}

@@ -17,10 +17,12 @@ from netkit.inventory.models import Inventory
 from netkit.provision.audit import AuditDevice, AuditEntry, AuditLog
 from netkit.provision.backend import Backend, DeviceOp, Progress, ProgressCallback
 from netkit.provision.backups import BackupStore
-from netkit.provision.lock import current_user
+from netkit.provision.lock import SiteLock, current_user
 from netkit.provision.masking import Masker
 from netkit.provision.plan import DevicePlan, Renderer, SitePlan, default_renderer, plan_site
 from netkit.provision.report import Action, DeviceReport, SiteReport
+from netkit.provision.silences import AlertmanagerFactory
+from netkit.provision.upstream import intended_sha, refuse_without_upstream
 
 BackendFactory = Callable[[SitePlan, dict[str, Credentials], Masker, ProgressCallback], Backend]
 CredentialResolver = Callable[[Inventory, str], Credentials]
@@ -37,11 +39,12 @@ class Environment:
     store: BackupStore
     audit: AuditLog
     locks_dir: Path
-    file_sd_dir: Path
     who: str = field(default_factory=current_user)
     host: str = "localhost"
     command: str = "netkit provision"
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    check_upstream: bool = False  # refuse a site whose data center does not run its intended config
+    alertmanager: AlertmanagerFactory | None = None  # silences per transaction (None: none asked)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class ProvisionOptions:
     confirm_timeout: int = 300
     check_wait: int = 60
     only: list[str] | None = None
+    rollout: str | None = None  # the id of the rollout this run is a wave of
+    reason: str | None = None  # why it runs outside a change window (--now --reason), for the audit
 
 
 class Steps:
@@ -97,10 +102,30 @@ class Steps:
                 report.devices.append(DeviceReport(name=d.device, platform=d.platform, status="skipped", reason=d.reason))
                 self.emit(d.device, "render", "skipped", d.reason)
             for d in plan.devices:
-                report.devices.append(DeviceReport(name=d.device, platform=d.platform))
+                sha = intended_sha(plan.configs[d.device]) if render else None
+                report.devices.append(DeviceReport(name=d.device, platform=d.platform, intended_sha256=sha))
                 if render:
                     self.emit(d.device, "render", "ok")
         return plan, creds
+
+    def refuse_without_upstream(self, codes: list[str]) -> None:
+        """Exit 2 before any lock or device when a site's data center does not run its intended config."""
+        if self.env.check_upstream:
+            refuse_without_upstream(self.inventory, codes, self.env.audit,
+                                    lambda site: plan_site(self.inventory, site, None, self.render).configs,
+                                    self.live_drift)
+
+    def live_drift(self, site: str) -> list[str]:
+        """Devices of `site` whose running config differs from intended (candidates loaded, then discarded)."""
+        report = self.new_report(site, "diff")
+        plan, creds = self.prepare(site, None, True, report)
+        with SiteLock(self.env.locks_dir, site, "netkit provision (upstream check)", self.env.clock):
+            backend = self.backend_factory(plan, creds, self.masker, lambda p: None)
+            try:
+                ops = backend.push(plan.devices, commit=False, revert_in=0).pushed
+            finally:
+                backend.close()
+        return [n for n, op in sorted(ops.items()) if not op.ok or op.diff.strip()]
 
     def fail(self, report: SiteReport, device: str, error: str) -> None:
         dr = report.device(device)
@@ -170,8 +195,8 @@ class Steps:
             self.env.audit.append(AuditEntry(
                 when=report.started, finished=report.finished, who=report.who, host=self.env.host, action=action,
                 site=report.site, result=report.result, exit_code=report.exit_code, backup_id=report.backup_id,
-                message=report.message,
-                devices=[AuditDevice(name=d.name, status=d.status, diff=d.diff, backup_id=d.backup_id, error=d.error)
-                         for d in report.devices],
+                message=report.message, rollout=report.rollout, reason=report.reason, silence=report.silence,
+                devices=[AuditDevice(name=d.name, status=d.status, diff=d.diff, backup_id=d.backup_id, error=d.error,
+                                     intended_sha256=d.intended_sha256) for d in report.devices],
             ))
         return report

@@ -1,5 +1,5 @@
 """The site transaction: plan -> lock -> backup -> push (commit with revert timer) -> post-checks ->
-confirm everywhere, or roll every device of the site back to its backup and prove it -> audit, file_sd.
+confirm everywhere, or roll every device of the site back to its backup and prove it -> audit.
 
 `SiteTransaction` is the API for one site (provision, diff, backup, rollback); `provision_many` runs
 several sites as one batch (see netkit.provision.provisioning).

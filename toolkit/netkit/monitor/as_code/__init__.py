@@ -1,0 +1,1 @@
+"""Monitoring as code: alert rules, Alertmanager routes, Grafana dashboards, file_sd targets and the Prometheus stack."""

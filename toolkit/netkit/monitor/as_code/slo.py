@@ -1,0 +1,156 @@
+"""Per-site SLO rules: SLIs from the probe counters, error budgets from the MoU gauges, burn-rate alerts.
+
+Three SLIs per site target, each a ratio of bad to all events:
+  availability  probe cycles failed / probe cycles run           budget 1 - netkit_mou_availability_ratio
+  latency       replies slower than the MoU / replies received   budget 1 - netkit_mou_availability_ratio
+  loss          (packets sent - received) / packets sent         budget netkit_mou_loss_ratio
+
+Maintenance: the base recordings drop a site's events while `netkit_site_maintenance` is 1 (widened by
+one base window), and every longer window is a sum over those base recordings, so maintenance time
+neither spends the budget nor fires an alert. The rules compare against the exporter's netkit_mou_*
+gauges; the inventory supplies only the site list and the length of each agreement period (a range
+literal, which PromQL cannot take from a series).
+"""
+
+from __future__ import annotations
+
+from netkit.inventory.models import Inventory, Site
+from netkit.monitor.as_code.rules import AlertingRule, RecordingRule, Rule, RuleGroup
+from netkit.monitor.as_code.rules_links import SITE_UID, Links
+from netkit.monitor.as_code.rules_windows import BurnWindow, Severity, WindowSet, duration
+
+LABELS = "site, ministry, province, target, kind"
+BAD = "netkit_site:sli_bad_events:rate"
+ALL = "netkit_site:sli_all_events:rate"
+BAD_TILE = "netkit_site:sli_bad_events:tile"
+ALL_TILE = "netkit_site:sli_all_events:tile"
+BUDGET = "netkit_site:slo_error_budget:ratio"
+BURN = "netkit_site:slo_burn_rate:ratio"
+ERROR_RATIO = "netkit_site:sli_error:ratio"
+BUDGET_LEFT = "netkit_site:slo_error_budget_remaining:ratio"
+BURN_ALERT = "NetkitErrorBudgetBurn"
+SITE_DOWN_ALERT = "NetkitSiteDown"
+SLIS = ("availability", "latency", "loss")
+
+
+def sli_events(sel: str, window: str) -> dict[str, tuple[str, str]]:
+    """Per SLI: PromQL for (bad events/s, all events/s) over `window`, aggregated per site target.
+    Shared with the SLA report so the report and the alerts count the same events."""
+
+    def rate(metric: str) -> str:
+        return f"sum by ({LABELS}) (rate({metric}{{{sel}}}[{window}]))"
+
+    sent, received = rate("netkit_probe_packets_sent_total"), rate("netkit_probe_packets_received_total")
+    return {
+        "availability": (rate("netkit_probe_cycles_failed_total"), rate("netkit_probe_cycles_total")),
+        "latency": (rate("netkit_probe_packets_slow_total"), received),
+        "loss": (f"clamp_min({sent} - {received}, 0)", sent),
+    }
+
+
+def outside_maintenance(expr: str, sel: str, window: str) -> str:
+    """`expr` without the sites that were in a maintenance window at any time in the last `window`."""
+    return (f"(\n  {expr}\n)\nunless on (site)\n"
+            f"(max by (site) (max_over_time(netkit_site_maintenance{{{sel}}}[{window}])) > 0)")
+
+
+def budget_expr(sli: str, sel: str) -> str:
+    if sli == "loss":
+        return f"max by ({LABELS}) (netkit_mou_loss_ratio{{{sel}}})"
+    return f"max by ({LABELS}) (1 - netkit_mou_availability_ratio{{{sel}}})"
+
+
+def _burn_condition(pair: BurnWindow, sel: str) -> str:
+    threshold = (f"({pair.budget_share} * max by (site, target) (netkit_mou_period_seconds{{{sel}}})"
+                 f" / {pair.reference_long_s})")
+    long = f"{BURN}{{{sel}, window=\"{pair.long}\"}} > on (site, target) group_left () {threshold}"
+    short = f"{BURN}{{{sel}, window=\"{pair.short}\"}} > on (site, target) group_left () {threshold}"
+    return f"  (\n    {long}\n  and ignoring (window)\n    {short}\n  )"
+
+
+def _burn_alert(site: Site, ministry_name: str, windows: WindowSet, severity: Severity, sel: str,
+                links: Links) -> AlertingRule:
+    pairs = [p for p in windows.pairs if p.severity == severity]
+    conditions = "\n  or\n".join(_burn_condition(p, sel) for p in pairs)
+    spans = " or ".join(f"{p.long}/{p.short}" for p in pairs)
+    speed = "fast" if severity == "page" else "steadily"
+    # The windows hold only events from outside maintenance, but while a window is open they slide over
+    # frozen data whose mix shifts as it ages; planned work must not page, so the alert waits it out.
+    return AlertingRule(
+        alert=BURN_ALERT,
+        expr=(f"max without (window) (\n{conditions}\n)\n"
+              f"unless on (site)\n(max by (site) (netkit_site_maintenance{{{sel}}}) > 0)"),
+        labels={"severity": severity, "site": site.code},
+        annotations={
+            "summary": f"{site.name}: {{{{ $labels.sli }}}} error budget of {{{{ $labels.target }}}} burning {speed}",
+            "description": (
+                f"{site.name} ({site.code}, {ministry_name}, {site.province}): probe target "
+                f"{{{{ $labels.target }}}} ({{{{ $labels.kind }}}}) spends its {{{{ $labels.sli }}}} error budget "
+                f"{{{{ $value | printf \"%.1f\" }}}} times faster than the agreement allows over the {spans} windows. "
+                f"Maintenance windows are not counted."
+            ),
+            "dashboard": links.dashboard(SITE_UID, site=site.code),
+            "runbook_url": links.runbook(BURN_ALERT),
+        },
+    )
+
+
+def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> RuleGroup:
+    """One rule group per site: its SLIs per target, budgets, burn rates, budget left, and alerts."""
+    sel = f'site="{site.code}"'
+    # The site label is already on every series; repeating it on the rules makes each rule unique across
+    # the file's groups, which promtool's duplicate-rule lint looks for.
+    own = {"site": site.code}
+    base = windows.base
+    rules: list[Rule] = []
+    events = sli_events(sel, base)
+    for kind, name in ((0, BAD), (1, ALL)):
+        rules += [RecordingRule(record=name, expr=outside_maintenance(events[sli][kind], sel, base),
+                                labels={"sli": sli, **own}) for sli in SLIS]
+    rules += [RecordingRule(record=BUDGET, expr=budget_expr(sli, sel), labels={"sli": sli, **own}) for sli in SLIS]
+    for w in windows.windows():
+        win = duration(w)
+        rules.append(RecordingRule(
+            record=BURN, labels={"window": win, **own},
+            expr=(f"(\n  sum_over_time({BAD}{{{sel}}}[{win}:{base}])\n/\n  sum_over_time({ALL}{{{sel}}}[{win}:{base}])\n)"
+                  f"\n/ {BUDGET}{{{sel}}}"),
+        ))
+    tile, period = windows.tile, windows.period(site.mou.period_days)
+    rules += [RecordingRule(record=t, expr=f"sum_over_time({r}{{{sel}}}[{tile}:{base}])", labels=own)
+              for t, r in ((BAD_TILE, BAD), (ALL_TILE, ALL))]
+    rules.append(RecordingRule(
+        record=ERROR_RATIO, labels={"window": period, **own},
+        expr=f"sum_over_time({BAD_TILE}{{{sel}}}[{period}:{tile}])\n/\nsum_over_time({ALL_TILE}{{{sel}}}[{period}:{tile}])",
+    ))
+    rules.append(RecordingRule(
+        record=BUDGET_LEFT, labels=own,
+        expr=f"1 - {ERROR_RATIO}{{{sel}, window=\"{period}\"}} / ignoring (window) {BUDGET}{{{sel}}}",
+    ))
+    ministry_name = inv.ministries[site.ministry].name
+    rules += [_burn_alert(site, ministry_name, windows, sev, sel, links) for sev in ("page", "ticket")]
+    rules.append(AlertingRule(
+        alert=SITE_DOWN_ALERT,
+        expr=(f"max by (site, ministry, province) (netkit_probe_success{{{sel}}}) == 0\n"
+              f"unless on (site)\n(max by (site) (netkit_site_maintenance{{{sel}}}) > 0)"),
+        for_=windows.hold(120),
+        labels={"severity": "page", **own},
+        annotations={
+            "summary": f"{site.name} is down: no probe target of {site.code} answers",
+            "description": (f"{site.name} ({site.code}, {ministry_name}, {site.province}): every connectivity "
+                            f"target failed its probes for {windows.hold(120)}. Interface alerts of the site are "
+                            f"inhibited while this fires."),
+            "dashboard": links.dashboard(SITE_UID, site=site.code),
+            "runbook_url": links.runbook(SITE_DOWN_ALERT),
+        },
+    ))
+    return RuleGroup(name=f"netkit-slo-{site.code}", rules=rules)
+
+
+def slo_groups_by_ministry(inv: Inventory, windows: WindowSet, links: Links) -> dict[str, list[RuleGroup]]:
+    """Ministry code -> its sites' groups (sites with probe targets only), in site order."""
+    out: dict[str, list[RuleGroup]] = {}
+    for code in sorted(inv.sites):
+        site = inv.sites[code]
+        if site.targets:
+            out.setdefault(site.ministry, []).append(site_rules(inv, site, windows, links))
+    return dict(sorted(out.items()))
