@@ -57,7 +57,7 @@ class _Builder:
                            "a site group without hosts (list the site's devices under it, or remove the group)")
         if network is None:
             return None, self.p.items
-        sites, devices, links = Deriver(self.p, network, self.sites, self.hosts).derive()
+        sites, devices, links = Deriver(self.p, network, self.sites, self.hosts, network_where).derive()
         if self.p.items:
             return None, self.p.items
         inventory = Inventory(

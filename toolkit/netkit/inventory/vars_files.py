@@ -1,0 +1,64 @@
+"""What Ansible's vars plugin skips without a word: a `group_vars/` or `host_vars/` entry it cannot read
+(a dangling symlink, no read permission), and a `host_vars/` file of a host the inventory does not have
+(a host indented one level too shallow in hosts.yml is dropped by Ansible's YAML plugin silently).
+Either way, variables the author wrote are missing; these name the file instead of the consequence."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+VARS_SUFFIXES = ("", ".yml", ".yaml", ".json")
+
+
+def _entries(directory: Path) -> Iterator[tuple[Path, str | None]]:
+    """Each entry of a vars directory (one level down for a host's or group's own directory), with the
+    reason it cannot be read, or None."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as e:
+        yield directory, e.strerror or str(e)
+        return
+    for name in names:
+        if name.startswith("."):
+            continue
+        entry = directory / name
+        if not entry.exists():
+            reason = f"a symlink to {os.readlink(entry)}, which does not exist" if entry.is_symlink() else "vanished"
+            yield entry, reason
+        elif entry.is_dir():
+            if directory.name in ("group_vars", "host_vars"):
+                yield entry, None
+                yield from ((p, why) for p, why in _entries(entry) if why is not None)
+        elif not os.access(entry, os.R_OK):
+            yield entry, "permission denied"
+        else:
+            yield entry, None
+
+
+def entity_name(entry: Path) -> str:
+    name = entry.name
+    for suffix in VARS_SUFFIXES[1:]:
+        name = name.removesuffix(suffix)
+    return name
+
+
+def vars_file_problems(path: Path, hosts: Iterable[str]) -> list[str]:
+    base = path if path.is_dir() else path.parent
+    problems: list[str] = []
+    known = set(hosts)
+    for kind in ("group_vars", "host_vars"):
+        directory = base / kind
+        if not directory.is_dir():
+            continue
+        for entry, reason in _entries(directory):
+            if reason is not None:
+                problems.append(f"{entry}: cannot be read ({reason}): Ansible skips it without a word, so every "
+                                "variable in it would be missing (fix the file or its permissions)")
+            elif (kind == "host_vars" and entry.parent == directory and entry.name not in known
+                  and (entry.is_dir() or entry.suffix in VARS_SUFFIXES[1:]) and entity_name(entry) not in known):
+                problems.append(f"{entry}: host {entity_name(entry)} has variables here but is in no group of the "
+                                "inventory (in hosts.yml, is it indented one level too shallow, outside its "
+                                "group's hosts:?)")
+    return problems
