@@ -34,7 +34,7 @@ def check(inventory: InventoryOption = None, json: JsonOption = False) -> None:
     except InventoryError as e:
         if not json:
             raise
-        print_json({"inventory": str(path), "ok": False, "problems": e.problems})
+        print_json({"inventory": str(path), "ok": False, "exit_code": e.exit_code, "problems": e.problems})
         raise typer.Exit(e.exit_code) from None
     summary = {
         "inventory": str(inv.path), "ok": True, "problems": [], "ministries": len(inv.ministries),

@@ -18,6 +18,7 @@ from netkit.cli.common import InventoryOption, JsonOption, console, err_console,
 from netkit.errors import InputError
 from netkit.inventory import Inventory
 from netkit.provision.backend import Progress
+from netkit.provision.backups import check_backup_id
 from netkit.provision.defaults import ansible_factory, production_env
 from netkit.provision.masking import Masker
 from netkit.provision.plan import choose_site
@@ -113,6 +114,14 @@ def _print_report(report: SiteReport, show_diffs: bool = True) -> None:
         console.print(f"[dim]{timing}[/]", highlight=False)
     if report.file_sd:
         console.print(f"[dim]monitoring targets: {report.file_sd}[/]", highlight=False)
+
+
+def _backup_id(value: str | None) -> str | None:
+    """--to BACKUP_ID has the form of a commit id, checked before anything is asked or done."""
+    try:
+        return None if value is None else check_backup_id(value)
+    except InputError as e:
+        raise typer.BadParameter(str(e)) from None
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -299,7 +308,7 @@ rollback_app = typer.Typer(help="Restore a site to a backup, as one transaction.
 @rollback_app.command("site")
 def rollback_site(
     site: Annotated[str, typer.Argument(help="Site code.")],
-    to: Annotated[str | None, typer.Option("--to", help="Backup id (see `netkit backup log DEVICE`); default: "
+    to: Annotated[str | None, typer.Option("--to", callback=_backup_id, help="Backup id (see `netkit backup log DEVICE`); default: "
                                            "the newest backup that differs from what runs now.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     inventory: InventoryOption = None,

@@ -15,7 +15,7 @@ from netkit.provision.file_sd import write_site_file
 from netkit.provision.lock import SiteLock
 from netkit.provision.plan import DevicePlan, SitePlan
 from netkit.provision.report import Action, SiteReport
-from netkit.provision.steps import ProvisionOptions, Steps
+from netkit.provision.steps import ProvisionOptions, Steps, check_ready
 
 
 @dataclass
@@ -49,6 +49,7 @@ def provision_sites(steps: Steps, codes: list[str], opts: ProvisionOptions) -> l
         plan, site_creds = steps.prepare(code, opts.only if len(codes) == 1 else None, True, report)
         sites.append(_Site(plan, report))
         creds.update(site_creds)
+    check_ready(steps.env)  # backups and the audit entry can be written: else stop before any lock or device
     locks = []
     try:
         with steps.phase([s.report for s in sites], "lock"):

@@ -46,9 +46,12 @@ class SiteReport(BaseModel):
     phase_seconds: dict[str, float] = {}
     file_sd: str | None = None
     artifacts: list[str] = []
+    audit_error: str | None = None  # the audit entry could not be written (exit 3)
 
     @property
     def exit_code(self) -> int:
+        if self.audit_error:
+            return 3  # the machine could not keep the record (a full disk): the environment's problem
         return 0 if self.result in ("confirmed", "unchanged", "checked", "restored", "backed-up") else 1
 
     def device(self, name: str) -> DeviceReport:
