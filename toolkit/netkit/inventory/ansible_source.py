@@ -262,10 +262,10 @@ def read_ansible_inventory(path: Path) -> RawInventory:
         except AnsibleError as e:  # e.g. a vaulted value without the password, a group_vars file that is not YAML
             failure = e
     if failure is not None:
-        problems = [*vars_file_problems(path, hosts), *warning_problems(path, warnings.items),
+        problems = [*vars_file_problems(path, None), *warning_problems(path, warnings.items),
                     _error_problem(path, failure)]
         raise InventoryError(f"{path}: Ansible cannot read the inventory", problems) from failure
-    problems = vars_file_problems(path, hosts) + warning_problems(path, warnings.items)
+    problems = warning_problems(path, warnings.items) + vars_file_problems(path, hosts)
     if not hosts:
         raise InventoryError(
             f"{path}: the inventory has no hosts", problems or [
@@ -293,6 +293,8 @@ def _error_problem(path: Path, error: Exception) -> str:
             and (found := _yaml_problem(Path(file))) is not None):
         return found
     where = f"{file}:{line}" if file and line else file or str(path)
+    if (merge := _NOT_A_MAPPING.search(str(error))) is not None:  # a vars file holding a list or a scalar
+        return f"{merge.group(1)}: a vars file must be a mapping of variables (key: value), not a list or a single value"
     hint = ""
     if "vault" in type(error).__name__.lower() or "decrypt" in str(error).lower():
         hint = (" (set ANSIBLE_VAULT_PASSWORD_FILE to the file holding the vault password"
@@ -330,6 +332,7 @@ def _yaml_problem(file: Path) -> str | None:
     return None
 
 
+_NOT_A_MAPPING = re.compile(r"Could not process '([^']+)': failed to combine variables")
 _FAILED = re.compile(r"Failed to parse inventory with '([^']+)' plugin")
 _UNABLE = re.compile(r"Unable to parse (.+) as an inventory source")
 
@@ -357,7 +360,7 @@ def warning_problems(path: Path, items: list[AnsibleWarning]) -> list[str]:
             continue
         if w.message.startswith("No inventory was parsed"):
             continue
-        where = w.origin or str(path)
+        where = w.origin or str(inventory_file(path))
         text = w.message
         if text.startswith("Found duplicate mapping key"):
             text += " Ansible keeps only the last one: remove or rename the other (a host listed twice in one group, or a key given twice)."

@@ -55,17 +55,30 @@ def role_platforms(inv: Inventory) -> Iterator[str]:
             yield f"{_where(dev)}: netkit_device.platform {dev.platform.value!r} cannot be a {dev.role.value} (use one of {allowed})"
 
 
+def _declared_at(inv: Inventory, dev: Device, itf: Interface) -> str:
+    """Where the author wrote what gave `itf` its address: a link's site, the NOC's network, else the device."""
+    if itf.kind == "p2p":
+        link = inv.links.get(_link_of(inv, dev.name, itf))
+        return _site_where(inv, link.site) if link is not None else _where(dev)
+    return _network_where(inv) if itf.kind == "noc" else _where(dev)
+
+
 def duplicate_addresses(inv: Inventory) -> Iterator[str]:
-    owners: dict[str, list[str]] = defaultdict(list)
+    """Each holder is named with the file that gave it the address; the problem is reported at the last
+    declaration (the one added to what was already there, most likely)."""
+    owners: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for dev in inv.devices.values():
-        owners[f"management address {dev.mgmt_address}"].append(dev.name)
+        owners[f"management address {dev.mgmt_address}"].append((dev.name, _where(dev)))
         for itf in dev.interfaces:
             if itf.address is not None and itf.kind != "mgmt":
-                owners[f"address {itf.address.ip}"].append(f"{dev.name} {itf.name}")
-    for what, who in owners.items():
-        if len(who) > 1:
-            first = inv.devices[who[0].split()[0]]
-            yield f"{_where(first)}: duplicate {what} on {', '.join(who)} (every address must be unique)"
+                owners[f"address {itf.address.ip}"].append((f"{dev.name} {itf.name}", _declared_at(inv, dev, itf)))
+    for what, holders in owners.items():
+        if len(holders) > 1:
+            where = holders[-1][1]
+            others = sorted({w.split(": ")[0] for _, w in holders[:-1]} - {where.split(": ")[0]})
+            also = f"; also declared in {', '.join(others)}" if others else ""
+            yield (f"{where}: duplicate {what} on {', '.join(h for h, _ in holders)} "
+                   f"(every address must be unique{also})")
 
 
 def overlapping_prefixes(inv: Inventory) -> Iterator[str]:
@@ -85,21 +98,23 @@ def overlapping_prefixes(inv: Inventory) -> Iterator[str]:
     for dev in inv.devices.values():
         if dev.mgmt_address not in inv.network.management_prefix:
             yield (f"{_where(dev)}: ansible_host {dev.mgmt_address} is outside the management prefix "
-                   f"{inv.network.management_prefix}")
+                   f"{inv.network.management_prefix} ({_network_where(inv)}.management_prefix)")
 
 
 def links_to_known_ends(inv: Inventory) -> Iterator[str]:
     for link in inv.links.values():
         where = _site_where(inv, link.site)
+        unknown = [end.device for end in (link.a, link.b) if end.device not in inv.devices]
+        for device in unknown:  # the cause; "neither end is of the site" would only be its consequence
+            yield f"{where}: link {link.name}: unknown device {device!r} (no such host in the inventory)"
         site_devices = set(inv.sites[link.site].devices) if link.site in inv.sites else set()
-        if not {link.a.device, link.b.device} & site_devices:
+        if not unknown and not {link.a.device, link.b.device} & site_devices:
             yield f"{where}: link {link.name}: neither end is a device of site {link.site}"
         if link.a.device == link.b.device:
             yield f"{where}: link {link.name}: both ends are on {link.a.device}"
         for end in (link.a, link.b):
             dev = inv.devices.get(end.device)
             if dev is None:
-                yield f"{where}: link {link.name}: unknown device {end.device!r} (no such host in the inventory)"
                 continue
             pattern = INTERFACE_PATTERNS.get(dev.platform)
             if pattern and not _compiled(pattern).fullmatch(end.interface):

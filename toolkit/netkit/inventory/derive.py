@@ -151,12 +151,12 @@ class Deriver:
                     try:
                         prefix = addressing.p2p_prefix(self.addr[code], position)
                     except ValueError as e:
-                        self.p.add(entry.where, f"netkit_site.links[{position}] {lname}: {e}")
+                        self.p.add(entry.where, f"netkit_site.links.{position} {lname}: {e}")
                         continue
                 if prefix is None:
                     continue
                 if lname in links:
-                    self.p.add(entry.where, f"netkit_site.links[{position}]: link {lname} is declared twice")
+                    self.p.add(entry.where, f"netkit_site.links.{position}: link {lname} is declared twice")
                     continue
                 links[lname] = Link(
                     name=lname, site=code, a=lspec.a, b=lspec.b, prefix=prefix, circuit_id=lspec.circuit_id,

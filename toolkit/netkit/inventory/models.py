@@ -82,8 +82,10 @@ def _written_as_text(what: str, example: str) -> Any:
 
     def check(value: Any) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            raise ValueError(f"write the {what} as a quoted string, e.g. {example} (unquoted, YAML 1.1 reads "
-                             f"a value such as 22:30 as the number {22 * 60 + 30})")
+            read = (f"YAML 1.1 reads {int(value) // 60}:{int(value) % 60:02d} unquoted as the number {value} (base 60)"
+                    if what == "time" and isinstance(value, int) and 0 <= value < 6000 else
+                    f"unquoted, YAML reads it as the number {value}")
+            raise ValueError(f"write the {what} as a quoted string, e.g. {example} ({read})")
         return value
 
     return BeforeValidator(check)

@@ -44,10 +44,11 @@ def entity_name(entry: Path) -> str:
     return name
 
 
-def vars_file_problems(path: Path, hosts: Iterable[str]) -> list[str]:
+def vars_file_problems(path: Path, hosts: Iterable[str] | None) -> list[str]:
+    """Unreadable vars files; and with `hosts` (every host Ansible found), host_vars of hosts not among them."""
     base = path if path.is_dir() else path.parent
     problems: list[str] = []
-    known = set(hosts)
+    known = set(hosts) if hosts is not None else None
     for kind in ("group_vars", "host_vars"):
         directory = base / kind
         if not directory.is_dir():
@@ -56,7 +57,7 @@ def vars_file_problems(path: Path, hosts: Iterable[str]) -> list[str]:
             if reason is not None:
                 problems.append(f"{entry}: cannot be read ({reason}): Ansible skips it without a word, so every "
                                 "variable in it would be missing (fix the file or its permissions)")
-            elif (kind == "host_vars" and entry.parent == directory and entry.name not in known
+            elif (known is not None and kind == "host_vars" and entry.parent == directory and entry.name not in known
                   and (entry.is_dir() or entry.suffix in VARS_SUFFIXES[1:]) and entity_name(entry) not in known):
                 problems.append(f"{entry}: host {entity_name(entry)} has variables here but is in no group of the "
                                 "inventory (in hosts.yml, is it indented one level too shallow, outside its "
