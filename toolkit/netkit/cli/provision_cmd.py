@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from typer._click import Context
@@ -71,7 +72,7 @@ class LiveView:
         if self.live is not None:
             self.live.update(self.table())
         elif self.enabled:
-            console.print(f"{p.device}: {p.step} {p.status}{' ' + p.detail if p.detail else ''}", highlight=False,
+            console.print(escape(f"{p.device}: {p.step} {p.status}{' ' + p.detail if p.detail else ''}"), highlight=False,
                           soft_wrap=True)
 
     def __enter__(self) -> LiveView:
@@ -103,13 +104,13 @@ def _print_report(report: SiteReport, show_diffs: bool = True) -> None:
     for d in report.devices:
         if d.error or d.reason:
             style = "red" if d.error else "dim"
-            console.print(f"[{style}]{d.name}:[/] {d.error or d.reason}", highlight=False, soft_wrap=True)
+            console.print(f"[{style}]{escape(d.name)}:[/] {escape(d.error or d.reason or '')}", highlight=False, soft_wrap=True)
         for c in d.checks:
             if not c.passed:
-                console.print(f"[red]✗[/] {d.name}: {c.name}: {c.detail.strip()}", highlight=False, soft_wrap=True)
+                console.print(f"[red]✗[/] {escape(f'{d.name}: {c.name}: {c.detail.strip()}')}", highlight=False, soft_wrap=True)
     timing = "  ".join(f"{k} {v:.1f}s" for k, v in report.phase_seconds.items())
     style = _RESULT_STYLE.get(report.result, "")
-    console.print(f"[{style}]{report.result}[/]: {report.message}", highlight=False)
+    console.print(f"[{style}]{report.result}[/]: {escape(report.message)}", highlight=False)
     if timing:
         console.print(f"[dim]{timing}[/]", highlight=False)
     if report.file_sd:
@@ -235,7 +236,7 @@ def backup_run(
             except InputError as e:
                 if not all_sites:
                     raise
-                err_console.print(f"[dim]{code}: skipped ({e})[/]", highlight=False)
+                err_console.print(f"[dim]{escape(f'{code}: skipped ({e})')}[/]", highlight=False)
     if json:
         print_json(reports)
     else:
