@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from netkit.errors import EnvironmentProblem, InventoryError
 from netkit.inventory.models import Vaulted
-from netkit.inventory.vars_files import vars_file_problems
+from netkit.inventory.vars_files import dropped_group_keys, vars_file_problems
 
 if TYPE_CHECKING:
     from netkit.inventory.ansible_glue import AnsibleWarning
@@ -265,7 +265,9 @@ def read_ansible_inventory(path: Path) -> RawInventory:
         problems = [*vars_file_problems(path, None), *warning_problems(path, warnings.items),
                     _error_problem(path, failure)]
         raise InventoryError(f"{path}: Ansible cannot read the inventory", problems) from failure
-    problems = warning_problems(path, warnings.items) + vars_file_problems(path, hosts)
+    empty = sorted(name for name, group in manager.groups.items() if name != "ungrouped" and not group.get_hosts())
+    problems = [*dropped_group_keys(default_source, empty), *warning_problems(path, warnings.items),
+                *vars_file_problems(path, hosts)]
     if not hosts:
         raise InventoryError(
             f"{path}: the inventory has no hosts", problems or [
@@ -274,7 +276,6 @@ def read_ansible_inventory(path: Path) -> RawInventory:
         )
     gv_files = _group_vars_files(path)
     group_sources = {name: gv_files[name] for name in manager.groups if name in gv_files}
-    empty = sorted(name for name, group in manager.groups.items() if name != "ungrouped" and not group.get_hosts())
     return RawInventory(path=path, hosts=hosts, group_sources=group_sources, problems=problems, empty_groups=empty)
 
 

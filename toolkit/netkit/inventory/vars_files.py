@@ -63,3 +63,35 @@ def vars_file_problems(path: Path, hosts: Iterable[str] | None) -> list[str]:
                                 "inventory (in hosts.yml, is it indented one level too shallow, outside its "
                                 "group's hosts:?)")
     return problems
+
+
+def dropped_group_keys(source: Path, groups: Iterable[str]) -> list[str]:
+    """Keys of these groups (in a YAML inventory file) that are neither hosts, children nor vars and hold
+    nothing: Ansible's YAML plugin drops them without a warning. Almost always a host indented one level
+    too shallow. Only read when a group came out empty, so a large inventory is not parsed twice."""
+    import yaml
+
+    wanted = set(groups)
+    if not wanted or source.suffix not in (".yml", ".yaml") or not source.is_file():
+        return []
+    try:
+        root = yaml.compose(source.read_text(errors="replace"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return []  # reported elsewhere as not valid YAML
+    problems: list[str] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        for key, value in node.value:
+            stack.append(value)
+            if key.value not in wanted or not isinstance(value, yaml.MappingNode):
+                continue
+            for inner, inner_value in value.value:
+                if inner.value not in ("hosts", "children", "vars") and inner_value.tag.endswith(":null"):
+                    problems.append(
+                        f"{source}:{inner.start_mark.line + 1}: group {key.value}: {inner.value} is not under hosts: "
+                        f"(indented one level too shallow?), so Ansible drops it without a word; indent it under "
+                        f"{key.value}: hosts:")
+    return problems
