@@ -66,18 +66,20 @@ def _declared_at(inv: Inventory, dev: Device, itf: Interface) -> str:
 def duplicate_addresses(inv: Inventory) -> Iterator[str]:
     """Each holder is named with the file that gave it the address; the problem is reported at the last
     declaration (the one added to what was already there, most likely)."""
-    owners: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    owners: dict[str, list[tuple[Device, Interface | None]]] = defaultdict(list)
     for dev in inv.devices.values():
-        owners[f"management address {dev.mgmt_address}"].append((dev.name, _where(dev)))
+        owners[f"management address {dev.mgmt_address}"].append((dev, None))
         for itf in dev.interfaces:
             if itf.address is not None and itf.kind != "mgmt":
-                owners[f"address {itf.address.ip}"].append((f"{dev.name} {itf.name}", _declared_at(inv, dev, itf)))
+                owners[f"address {itf.address.ip}"].append((dev, itf))
     for what, holders in owners.items():
-        if len(holders) > 1:
-            where = holders[-1][1]
-            others = sorted({w.split(": ")[0] for _, w in holders[:-1]} - {where.split(": ")[0]})
+        if len(holders) > 1:  # only now where each was declared (finding a link's site costs a search)
+            named = [(dev.name if itf is None else f"{dev.name} {itf.name}",
+                      _where(dev) if itf is None else _declared_at(inv, dev, itf)) for dev, itf in holders]
+            where = named[-1][1]
+            others = sorted({w.split(": ")[0] for _, w in named[:-1]} - {where.split(": ")[0]})
             also = f"; also declared in {', '.join(others)}" if others else ""
-            yield (f"{where}: duplicate {what} on {', '.join(h for h, _ in holders)} "
+            yield (f"{where}: duplicate {what} on {', '.join(h for h, _ in named)} "
                    f"(every address must be unique{also})")
 
 
