@@ -128,7 +128,8 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
     ),
     "interface-used-twice": (
         site("site_moj_herat", _link(0, b__device="dc-core1", b__interface="eth3")),
-        ["link moj-hq-r1:eth1--dc-core1:eth3", "dc-core1 eth3 is already used by moj-herat-r1:eth1--dc-core1:eth3"],
+        ["site_moj_herat.yml: site moj-herat: link moj-herat-r1:eth1--dc-core1:eth3",
+         "dc-core1 eth3 is already used by link moj-hq-r1:eth1--dc-core1:eth3"],
     ),
     "unknown-platform": (
         device("moj-hq-r1", platform="cisco"),
@@ -209,7 +210,7 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
     ),
     "target-address-not-ip": (
         site("site_moj_hq", _set("targets", [{"name": "gateway", "kind": "icmp", "address": "gw.example"}])),
-        ["site moj-hq", "netkit_site.targets.gateway.address 'gw.example' is not an IPv4 address"],
+        ["group site_moj_hq", "netkit_site.targets.0.address: not an IPv4 address", "'gw.example'"],
     ),
     "host-in-no-site": (
         text("hosts.yml", "    moj:\n      children:", "    moj:\n      hosts:\n        moj-stray1:\n      children:"),

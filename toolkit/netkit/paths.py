@@ -3,16 +3,43 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+
+from netkit.errors import EnvironmentProblem
+
+# Below this, a backup or an audit line may not fit: refuse before any device is touched.
+MIN_FREE_BYTES = 16 * 1024 * 1024
 
 
 def state_dir() -> Path:
     """NETKIT_STATE_DIR, else /var/lib/netkit for root, else ~/.local/state/netkit."""
     if env := os.environ.get("NETKIT_STATE_DIR"):
-        return Path(env)
-    if os.geteuid() == 0:
-        return Path("/var/lib/netkit")
-    return Path.home() / ".local" / "state" / "netkit"
+        path = Path(env)
+    elif os.geteuid() == 0:
+        path = Path("/var/lib/netkit")
+    else:
+        path = Path.home() / ".local" / "state" / "netkit"
+    if path.exists() and not path.is_dir():
+        raise EnvironmentProblem(f"state directory {path} is a file, not a directory (move it away, or set "
+                                 "NETKIT_STATE_DIR to a directory)")
+    return path
+
+
+def free_space(path: Path) -> int:
+    """Bytes free for an unprivileged writer on the file system that holds `path` (or would hold it)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def enough_space(path: Path, what: str, free_bytes: Callable[[Path], int] = free_space,
+                 needed: int = MIN_FREE_BYTES) -> None:
+    free = free_bytes(path)
+    if free < needed:
+        raise EnvironmentProblem(f"{what} {path}: only {free // 1024} KiB free on its file system (netkit needs "
+                                 f"{needed // 1024 // 1024} MiB there before it touches any device): free some space")
 
 
 def lab_dir() -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -34,7 +35,7 @@ def check(inventory: InventoryOption = None, json: JsonOption = False) -> None:
     except InventoryError as e:
         if not json:
             raise
-        print_json({"inventory": str(path), "ok": False, "problems": e.problems})
+        print_json({"inventory": str(path), "ok": False, "exit_code": e.exit_code, "problems": e.problems})
         raise typer.Exit(e.exit_code) from None
     summary = {
         "inventory": str(inv.path), "ok": True, "problems": [], "ministries": len(inv.ministries),
@@ -119,9 +120,9 @@ def show(
 
 
 def _print_site(inv: Inventory, site: Site) -> None:
-    console.print(f"[bold]{site.code}[/] {site.name} ({inv.ministries[site.ministry].name}, {site.province})")
+    console.print(f"[bold]{site.code}[/] " + escape(f"{site.name} ({inv.ministries[site.ministry].name}, {site.province})"))
     if site.address:
-        console.print(f"address  {site.address}", highlight=False)
+        console.print(escape(f"address  {site.address}"), highlight=False)
     a = site.addressing
     console.print(f"block    {site.block}  ASN {site.asn}  loopbacks {a.loopbacks}  links {a.p2p}  "
                   f"users {a.user.prefix} (VLAN {a.user.vlan})  services {a.services}", highlight=False)
@@ -132,7 +133,7 @@ def _print_site(inv: Inventory, site: Site) -> None:
     for window in site.maintenance:
         when = (f"{window.start} .. {window.end}" if window.start else
                 f"every {window.weekday} at {window.at:%H:%M} for {window.duration_min} min")
-        console.print(f"window   {when} {window.reason}".rstrip(), highlight=False)
+        console.print(escape(f"window   {when} {window.reason}".rstrip()), highlight=False)
     for link in inv.site_links(site.code):
         extra = []
         if link.circuit_id:

@@ -10,6 +10,7 @@ from types import FrameType
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from netkit.cli.common import InventoryOption, JsonOption, console, err_console, open_inventory, print_json
@@ -41,7 +42,7 @@ def _terminated(signum: int, frame: FrameType | None) -> None:
 
 
 def _progress(message: str) -> None:
-    err_console.print(f"[dim]lab:[/] {message}", highlight=False)
+    err_console.print(f"[dim]lab:[/] {escape(message)}", highlight=False)
 
 
 @lab_app.command("up")
@@ -73,7 +74,7 @@ def up(
         for name, what in result.impairments.items():
             console.print(f"  impaired {name}: {what}", highlight=False)
         for line in result.skipped:
-            console.print(f"  [yellow]skipped[/] {line}", highlight=False)
+            console.print(f"  [yellow]skipped[/] {escape(line)}", highlight=False)
     down = [a for a in adjacencies if not a.up]
     if down:
         for a in down:
@@ -143,7 +144,7 @@ def _status_table(st: LabStatus) -> None:
             console.print(f"  {d.name}: {inv_name} is {linux} in the lab", highlight=False)
     console.print(f"host: {st.host_mgmt}" + (f"; NOC {st.noc}" if st.noc else ""), highlight=False)
     for p in st.problems:
-        console.print(f"[red]problem:[/] {p}", highlight=False)
+        console.print(f"[red]problem:[/] {escape(p)}", highlight=False)
 
 
 @lab_app.command("status")

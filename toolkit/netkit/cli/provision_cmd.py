@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from typer._click import Context
@@ -18,6 +19,7 @@ from netkit.cli.rollout_cmd import parse_max_failed, resume, run_rollout
 from netkit.errors import InputError
 from netkit.inventory import Inventory
 from netkit.provision.backend import Progress
+from netkit.provision.backups import check_backup_id
 from netkit.provision.defaults import ansible_factory, production_env
 from netkit.provision.masking import Masker
 from netkit.provision.plan import choose_site
@@ -72,7 +74,7 @@ class LiveView:
         if self.live is not None:
             self.live.update(self.table())
         elif self.enabled:
-            console.print(f"{p.device}: {p.step} {p.status}{' ' + p.detail if p.detail else ''}", highlight=False,
+            console.print(escape(f"{p.device}: {p.step} {p.status}{' ' + p.detail if p.detail else ''}"), highlight=False,
                           soft_wrap=True)
 
     def __enter__(self) -> LiveView:
@@ -104,15 +106,23 @@ def _print_report(report: SiteReport, show_diffs: bool = True) -> None:
     for d in report.devices:
         if d.error or d.reason:
             style = "red" if d.error else "dim"
-            console.print(f"[{style}]{d.name}:[/] {d.error or d.reason}", highlight=False, soft_wrap=True)
+            console.print(f"[{style}]{escape(d.name)}:[/] {escape(d.error or d.reason or '')}", highlight=False, soft_wrap=True)
         for c in d.checks:
             if not c.passed:
-                console.print(f"[red]✗[/] {d.name}: {c.name}: {c.detail.strip()}", highlight=False, soft_wrap=True)
+                console.print(f"[red]✗[/] {escape(f'{d.name}: {c.name}: {c.detail.strip()}')}", highlight=False, soft_wrap=True)
     timing = "  ".join(f"{k} {v:.1f}s" for k, v in report.phase_seconds.items())
     style = _RESULT_STYLE.get(report.result, "")
-    console.print(f"[{style}]{report.result}[/]: {report.message}", highlight=False)
+    console.print(f"[{style}]{report.result}[/]: {escape(report.message)}", highlight=False)
     if timing:
         console.print(f"[dim]{timing}[/]", highlight=False)
+
+
+def _backup_id(value: str | None) -> str | None:
+    """--to BACKUP_ID has the form of a commit id, checked before anything is asked or done."""
+    try:
+        return None if value is None else check_backup_id(value)
+    except InputError as e:
+        raise typer.BadParameter(str(e)) from None
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -254,7 +264,7 @@ def backup_run(
             except InputError as e:
                 if not all_sites:
                     raise
-                err_console.print(f"[dim]{code}: skipped ({e})[/]", highlight=False)
+                err_console.print(f"[dim]{escape(f'{code}: skipped ({e})')}[/]", highlight=False)
     if json:
         print_json(reports)
     else:
@@ -326,7 +336,7 @@ rollback_app = typer.Typer(help="Restore a site to a backup, as one transaction.
 @rollback_app.command("site")
 def rollback_site(
     site: Annotated[str, typer.Argument(help="Site code.")],
-    to: Annotated[str | None, typer.Option("--to", help="Backup id (see `netkit backup log DEVICE`); default: "
+    to: Annotated[str | None, typer.Option("--to", callback=_backup_id, help="Backup id (see `netkit backup log DEVICE`); default: "
                                            "the newest backup that differs from what runs now.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     inventory: InventoryOption = None,

@@ -30,7 +30,7 @@ class RenderError(TemplateError):
     """A template failed for one device; names the device, the template file and line."""
 
     def __init__(self, device: str, file: str, line: int, message: str) -> None:
-        super().__init__(f"{device}: {file}:{line}: {message}")
+        super().__init__(f"{device}: {file}:{line}: {message}" if line else f"{device}: {file}: {message}")
         self.device = device
         self.file = file
         self.line = line

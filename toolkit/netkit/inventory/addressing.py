@@ -66,7 +66,7 @@ def p2p_ends(prefix: IPv4Net) -> tuple[IPv4If, IPv4If]:
     else:  # the first two host addresses (network and broadcast excluded)
         hosts = [base + 1, base + 2] if prefix.num_addresses > 3 else [base + 1]
     if len(hosts) < 2:
-        raise ValueError(f"link prefix {prefix} has fewer than two usable addresses")
+        raise ValueError(f"{prefix} has fewer than two usable addresses")
     return (
         ipaddress.IPv4Interface((hosts[0], prefix.prefixlen)),
         ipaddress.IPv4Interface((hosts[1], prefix.prefixlen)),

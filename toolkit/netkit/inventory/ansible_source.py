@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netkit.errors import EnvironmentProblem, InventoryError
+from netkit.inventory.models import Vaulted
+from netkit.inventory.vars_files import dropped_group_keys, vars_file_problems
 
 if TYPE_CHECKING:
     from netkit.inventory.ansible_glue import AnsibleWarning
@@ -71,6 +73,29 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return str(value)  # e.g. a vaulted value: decrypted here
+
+
+def _is_vaulted(value: Any) -> bool:
+    from ansible._internal._datatag._tags import SourceWasEncrypted, VaultedValue
+    from ansible.parsing.vault import EncryptedString
+
+    return isinstance(value, EncryptedString) or SourceWasEncrypted.is_tagged_on(value) or VaultedValue.is_tagged_on(value)
+
+
+def _mark_vaulted(tagged: Any, converted: Any) -> None:
+    """Mark the secrets of `netkit_network.credential_sets` that were vault-encrypted (a value, or its whole
+    file), so that the model can refuse plain-text ones. Only there: the check costs a tag lookup per value."""
+    sets = converted.get("credential_sets") if isinstance(converted, dict) else None
+    tagged_sets = tagged.get("credential_sets") if isinstance(tagged, Mapping) else None
+    if not isinstance(sets, dict) or not isinstance(tagged_sets, Mapping):
+        return
+    for name, cset in sets.items():
+        tagged_set = tagged_sets.get(name)
+        if not isinstance(cset, dict) or not isinstance(tagged_set, Mapping):
+            continue
+        for key, value in cset.items():
+            if isinstance(value, str) and _is_vaulted(tagged_set.get(key)):
+                cset[key] = Vaulted(value)
 
 
 def _loader() -> Any:
@@ -147,6 +172,8 @@ class _Layer:
             if not key.startswith(NETKIT_KEYS):
                 continue
             self.vars[key] = plain(value)
+            if key == "netkit_network":
+                _mark_vaulted(value, self.vars[key])
             path, line = origin_of(value)
             if path is not None:
                 self.origins[key] = f"{path}:{line}" if line else path
@@ -235,9 +262,12 @@ def read_ansible_inventory(path: Path) -> RawInventory:
         except AnsibleError as e:  # e.g. a vaulted value without the password, a group_vars file that is not YAML
             failure = e
     if failure is not None:
-        problems = [*warning_problems(path, warnings.items), _error_problem(path, failure)]
+        problems = [*vars_file_problems(path, None), *warning_problems(path, warnings.items),
+                    _error_problem(path, failure)]
         raise InventoryError(f"{path}: Ansible cannot read the inventory", problems) from failure
-    problems = warning_problems(path, warnings.items)
+    empty = sorted(name for name, group in manager.groups.items() if name != "ungrouped" and not group.get_hosts())
+    problems = [*dropped_group_keys(default_source, empty), *warning_problems(path, warnings.items),
+                *vars_file_problems(path, hosts)]
     if not hosts:
         raise InventoryError(
             f"{path}: the inventory has no hosts", problems or [
@@ -246,7 +276,6 @@ def read_ansible_inventory(path: Path) -> RawInventory:
         )
     gv_files = _group_vars_files(path)
     group_sources = {name: gv_files[name] for name in manager.groups if name in gv_files}
-    empty = sorted(name for name, group in manager.groups.items() if name != "ungrouped" and not group.get_hosts())
     return RawInventory(path=path, hosts=hosts, group_sources=group_sources, problems=problems, empty_groups=empty)
 
 
@@ -265,6 +294,8 @@ def _error_problem(path: Path, error: Exception) -> str:
             and (found := _yaml_problem(Path(file))) is not None):
         return found
     where = f"{file}:{line}" if file and line else file or str(path)
+    if (merge := _NOT_A_MAPPING.search(str(error))) is not None:  # a vars file holding a list or a scalar
+        return f"{merge.group(1)}: a vars file must be a mapping of variables (key: value), not a list or a single value"
     hint = ""
     if "vault" in type(error).__name__.lower() or "decrypt" in str(error).lower():
         hint = (" (set ANSIBLE_VAULT_PASSWORD_FILE to the file holding the vault password"
@@ -302,6 +333,7 @@ def _yaml_problem(file: Path) -> str | None:
     return None
 
 
+_NOT_A_MAPPING = re.compile(r"Could not process '([^']+)': failed to combine variables")
 _FAILED = re.compile(r"Failed to parse inventory with '([^']+)' plugin")
 _UNABLE = re.compile(r"Unable to parse (.+) as an inventory source")
 
@@ -329,7 +361,7 @@ def warning_problems(path: Path, items: list[AnsibleWarning]) -> list[str]:
             continue
         if w.message.startswith("No inventory was parsed"):
             continue
-        where = w.origin or str(path)
+        where = w.origin or str(inventory_file(path))
         text = w.message
         if text.startswith("Found duplicate mapping key"):
             text += " Ansible keeps only the last one: remove or rename the other (a host listed twice in one group, or a key given twice)."

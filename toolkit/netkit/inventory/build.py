@@ -36,6 +36,7 @@ class _Builder:
         self.sites: dict[str, SiteEntry] = {}
         self.hosts: dict[str, HostEntry] = {}
         self.group_of_code: dict[str, str] = {}
+        self.ministry_where: dict[str, str] = {}
 
     def group_where(self, host: RawHost, group: str, key: str) -> str:
         origin = host.origins.get(key) or str(self.raw.group_sources.get(group, self.hosts_file))
@@ -57,7 +58,7 @@ class _Builder:
                            "a site group without hosts (list the site's devices under it, or remove the group)")
         if network is None:
             return None, self.p.items
-        sites, devices, links = Deriver(self.p, network, self.sites, self.hosts).derive()
+        sites, devices, links = Deriver(self.p, network, self.sites, self.hosts, network_where).derive()
         if self.p.items:
             return None, self.p.items
         inventory = Inventory(
@@ -73,8 +74,10 @@ class _Builder:
             if key.startswith("netkit_") and key not in KNOWN_VARS:
                 close = difflib.get_close_matches(key, KNOWN_VARS, n=1)
                 hint = f"did you mean {close[0]}? " if close else ""
-                self.p.add(f"{host.origins.get(key, host.source)}: host {host.name}",
-                           f"unknown variable {key} ({hint}netkit reads {', '.join(KNOWN_VARS)})")
+                origin = host.origins.get(key, str(host.source))
+                file = _file(origin)
+                who = f"group {file.stem}" if file is not None and file.parent.name == "group_vars" else f"host {host.name}"
+                self.p.add(f"{origin}: {who}", f"unknown variable {key} ({hint}netkit reads {', '.join(KNOWN_VARS)})")
         site_groups = [g for g in host.groups if g.startswith("site_")]
         if not site_groups:
             self.p.add(where, "belongs to no site group (put it under a group site_<code> with netkit_site)")
@@ -109,9 +112,10 @@ class _Builder:
             known = self.ministries.get(mspec.code)
             if known is not None and known.name != mspec.name:
                 self.p.add(mwhere, f"netkit_ministry.code {mspec.code!r} is used by two ministries with different "
-                                   f"names ({known.name!r} and {mspec.name!r})")
+                                   f"names ({known.name!r} at {self.ministry_where[mspec.code]}, and {mspec.name!r})")
             elif known is None:
                 self.ministries[mspec.code] = Ministry(code=mspec.code, name=mspec.name, change_policy=mspec.change_policy)
+                self.ministry_where[mspec.code] = mwhere
         return mspec
 
     def _device(self, host: RawHost, where: str, sspec: SiteSpec | None) -> None:

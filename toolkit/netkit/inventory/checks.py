@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
-from netkit.inventory.models import Device, Inventory, IPv4Net, Role
+from netkit.inventory.models import Device, Interface, Inventory, IPv4Net, Role
 from netkit.platforms import all_specs
 
 Check = Callable[[Inventory], Iterator[str]]
@@ -38,17 +37,32 @@ def role_platforms(inv: Inventory) -> Iterator[str]:
             yield f"{_where(dev)}: netkit_device.platform {dev.platform.value!r} cannot be a {dev.role.value} (use one of {allowed})"
 
 
+def _declared_at(inv: Inventory, dev: Device, itf: Interface) -> str:
+    """Where the author wrote what gave `itf` its address: a link's site, the NOC's network, else the device."""
+    if itf.kind == "p2p":
+        link = inv.links.get(_link_of(inv, dev.name, itf))
+        return _site_where(inv, link.site) if link is not None else _where(dev)
+    return _network_where(inv) if itf.kind == "noc" else _where(dev)
+
+
 def duplicate_addresses(inv: Inventory) -> Iterator[str]:
-    owners: dict[str, list[str]] = defaultdict(list)
+    """Each holder is named with the file that gave it the address; the problem is reported at the last
+    declaration (the one added to what was already there, most likely)."""
+    owners: dict[str, list[tuple[Device, Interface | None]]] = defaultdict(list)
     for dev in inv.devices.values():
-        owners[f"management address {dev.mgmt_address}"].append(dev.name)
+        owners[f"management address {dev.mgmt_address}"].append((dev, None))
         for itf in dev.interfaces:
             if itf.address is not None and itf.kind != "mgmt":
-                owners[f"address {itf.address.ip}"].append(f"{dev.name} {itf.name}")
-    for what, who in owners.items():
-        if len(who) > 1:
-            first = inv.devices[who[0].split()[0]]
-            yield f"{_where(first)}: duplicate {what} on {', '.join(who)} (every address must be unique)"
+                owners[f"address {itf.address.ip}"].append((dev, itf))
+    for what, holders in owners.items():
+        if len(holders) > 1:  # only now where each was declared (finding a link's site costs a search)
+            named = [(dev.name if itf is None else f"{dev.name} {itf.name}",
+                      _where(dev) if itf is None else _declared_at(inv, dev, itf)) for dev, itf in holders]
+            where = named[-1][1]
+            others = sorted({w.split(": ")[0] for _, w in named[:-1]} - {where.split(": ")[0]})
+            also = f"; also declared in {', '.join(others)}" if others else ""
+            yield (f"{where}: duplicate {what} on {', '.join(h for h, _ in named)} "
+                   f"(every address must be unique{also})")
 
 
 def overlapping_prefixes(inv: Inventory) -> Iterator[str]:
@@ -68,37 +82,73 @@ def overlapping_prefixes(inv: Inventory) -> Iterator[str]:
     for dev in inv.devices.values():
         if dev.mgmt_address not in inv.network.management_prefix:
             yield (f"{_where(dev)}: ansible_host {dev.mgmt_address} is outside the management prefix "
-                   f"{inv.network.management_prefix}")
+                   f"{inv.network.management_prefix} ({_network_where(inv)}.management_prefix)")
 
 
 def links_to_known_ends(inv: Inventory) -> Iterator[str]:
-    used: dict[tuple[str, str], str] = {}
     for link in inv.links.values():
         where = _site_where(inv, link.site)
+        unknown = [end.device for end in (link.a, link.b) if end.device not in inv.devices]
+        for device in unknown:  # the cause; "neither end is of the site" would only be its consequence
+            yield f"{where}: link {link.name}: unknown device {device!r} (no such host in the inventory)"
         site_devices = set(inv.sites[link.site].devices) if link.site in inv.sites else set()
-        if not {link.a.device, link.b.device} & site_devices:
+        if not unknown and not {link.a.device, link.b.device} & site_devices:
             yield f"{where}: link {link.name}: neither end is a device of site {link.site}"
         if link.a.device == link.b.device:
             yield f"{where}: link {link.name}: both ends are on {link.a.device}"
         for end in (link.a, link.b):
             dev = inv.devices.get(end.device)
             if dev is None:
-                yield f"{where}: link {link.name}: unknown device {end.device!r} (no such host in the inventory)"
                 continue
             pattern = dev.platform.spec.naming.interface_pattern
             if pattern and not _compiled(pattern).fullmatch(end.interface):
                 yield (f"{where}: link {link.name}: {end.device} has no interface {end.interface!r} "
                        f"(a {dev.platform.value} interface name looks like {pattern!r})")
-            if end.interface in (dev.mgmt_interface, "lo"):
-                yield f"{where}: link {link.name}: {end.device} {end.interface} is reserved (management/loopback)"
-            key = (end.device, end.interface)
-            if key in used and used[key] != link.name:
-                yield f"{where}: link {link.name}: {end.device} {end.interface} is already used by {used[key]}"
-            used[key] = link.name
+            if end.interface == "lo" and dev.loopback is None:
+                yield f"{where}: link {link.name}: {end.device} lo is reserved (the loopback)"
         if link.prefix is not None and link.site in inv.sites:
             site = inv.sites[link.site]
             if not link.prefix.subnet_of(site.block):
                 yield f"{where}: link {link.name}: prefix {link.prefix} is outside the site's block {site.block}"
+
+
+def _what_it_is(inv: Inventory, dev: Device, itf: Interface) -> str:
+    if itf.kind == "p2p":
+        return f"used by link {_link_of(inv, dev.name, itf)}"
+    return {
+        "mgmt": "its management interface (netkit_device.mgmt_interface)",
+        "loopback": "its loopback",
+        "lan": "its site LAN interface (netkit_device.lan_interface, else the platform's default)",
+        "noc": "the NOC attachment (netkit_network.noc.interface)",
+    }[itf.kind]
+
+
+def _link_of(inv: Inventory, device: str, itf: Interface) -> str:
+    for link in inv.links.values():
+        for end, peer in ((link.a, link.b), (link.b, link.a)):
+            if (end.device, end.interface, peer.device, peer.interface) == (
+                    device, itf.name, itf.peer_device, itf.peer_interface):
+                return link.name
+    return f"{device}:{itf.name}--{itf.peer_device}:{itf.peer_interface}"
+
+
+def interfaces_are_unique(inv: Inventory) -> Iterator[str]:
+    """A device has each interface name once, whatever put it there: its own derived interfaces (management,
+    loopback, LAN), a link's end, the NOC attachment. The later one is the mistake and is named there."""
+    for dev in inv.devices.values():
+        seen: dict[str, Interface] = {}
+        for itf in dev.interfaces:
+            first = seen.setdefault(itf.name, itf)
+            if first is itf:
+                continue
+            what = f"{dev.name} {itf.name} is already {_what_it_is(inv, dev, first)}"
+            if itf.kind == "p2p":
+                link = _link_of(inv, dev.name, itf)
+                yield f"{_site_where(inv, inv.links[link].site if link in inv.links else dev.site)}: link {link}: {what}"
+            elif itf.kind == "noc":
+                yield f"{_network_where(inv)}.noc.interface {itf.name!r}: {what} (give the NOC a port of its own)"
+            else:
+                yield f"{_where(dev)}: interface {itf.name}: {what}"
 
 
 def sites_are_complete(inv: Inventory) -> Iterator[str]:
@@ -120,12 +170,10 @@ def sites_are_complete(inv: Inventory) -> Iterator[str]:
         for name in {n for n in names if names.count(n) > 1}:
             yield f"{where}: netkit_site.targets: target name {name!r} is used twice"
         for target in site.targets:
-            if target.kind in ("icmp", "tcp") and target.address not in (None, "router"):
-                try:
-                    ipaddress.IPv4Address(target.address)
-                except ValueError:
-                    yield (f"{where}: netkit_site.targets.{target.name}.address {target.address!r} is not an "
-                           "IPv4 address (or 'router' for the site router's LAN gateway)")
+            try:
+                inv.target_host(site, target)
+            except ValueError as e:
+                yield f"{where}: netkit_site.targets.{target.name}: {e}"
 
 
 def credentials_present(inv: Inventory) -> Iterator[str]:
@@ -149,9 +197,11 @@ def noc_attachment(inv: Inventory) -> Iterator[str]:
         yield f"{_network_where(inv)}.noc.device {noc.device!r} is not a device of the inventory"
 
 
+# Causes before consequences: overlapping prefixes and interfaces given twice come before the duplicate
+# addresses they produce.
 ALL_CHECKS: tuple[Check, ...] = (
-    role_platforms, duplicate_addresses, overlapping_prefixes, links_to_known_ends, sites_are_complete,
-    credentials_present, noc_attachment,
+    role_platforms, noc_attachment, overlapping_prefixes, links_to_known_ends, interfaces_are_unique,
+    duplicate_addresses, sites_are_complete, credentials_present,
 )
 
 

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from netkit.errors import InputError
+from netkit.errors import EnvironmentProblem, InputError
 from netkit.inventory.models import CredentialSet, Device, Inventory
 from netkit.paths import lab_credentials_file
 
@@ -34,11 +34,18 @@ def _from_lab(name: str, snmp_user: str, path: Path) -> Credentials:
         raise InputError(
             f"credential set {name!r} comes from the lab, but {path} does not exist (run `netkit lab up` first)"
         )
-    data = yaml.safe_load(path.read_text()) or {}
     try:
+        data = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError("not a mapping of keys")
         return Credentials(snmp_user=snmp_user, **data)
-    except Exception as e:
-        raise InputError(f"{path}: not a valid lab credentials file ({e})") from e
+    except (OSError, yaml.YAMLError, ValueError, TypeError) as e:  # netkit wrote it: the machine's state is broken
+        if isinstance(e, ValidationError):
+            why = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+        else:
+            why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise EnvironmentProblem(f"{path}: not a valid lab credentials file ({why}); `netkit lab down` then "
+                                 "`netkit lab up` writes a new one") from e
 
 
 def _from_env(name: str, snmp_user: str) -> Credentials:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 from netkit.inventory import addressing
@@ -54,8 +53,9 @@ def _ifaddr(address: int | ipaddress.IPv4Address, prefixlen: int) -> IPv4If:
 
 class Deriver:
     def __init__(self, p: Problems, network: NetworkSpec, sites: dict[str, SiteEntry],
-                 hosts: dict[str, HostEntry]) -> None:
+                 hosts: dict[str, HostEntry], network_where: str = "netkit_network") -> None:
         self.p = p
+        self.network_where = network_where
         self.network = network
         self.site_entries = sites
         self.hosts = hosts
@@ -79,12 +79,18 @@ class Deriver:
         links = self._links()
         self._link_interfaces(links)
         noc = self.network.noc
-        if noc is not None and noc.device in self.interfaces:
-            hosts = list(islice(noc.prefix.hosts(), 2))
-            self.interfaces[noc.device].append(Interface(
-                name=noc.interface, kind="noc", address=_ifaddr(hosts[0], noc.prefix.prefixlen),
-                description="NOC attachment", peer_address=hosts[1] if len(hosts) > 1 else None,
-            ))
+        if noc is not None:
+            # The device's end and the NOC's, as for a link (the lab builds the NOC side from this interface).
+            try:
+                device_end, noc_end = addressing.p2p_ends(noc.prefix)
+            except ValueError as e:
+                self.p.add(self.network_where, f"netkit_network.noc.prefix: {e} (one for {noc.device}, one for the NOC)")
+            else:
+                if noc.device in self.interfaces:
+                    self.interfaces[noc.device].append(Interface(
+                        name=noc.interface, kind="noc", address=device_end, description="NOC attachment",
+                        peer_address=noc_end.ip,
+                    ))
         return self._sites(links), self._devices(), dict(sorted(links.items()))
 
     def _site_interfaces(self, code: str, names: list[str]) -> None:
@@ -143,12 +149,12 @@ class Deriver:
                     try:
                         prefix = addressing.p2p_prefix(self.addr[code], position)
                     except ValueError as e:
-                        self.p.add(entry.where, f"netkit_site.links[{position}] {lname}: {e}")
+                        self.p.add(entry.where, f"netkit_site.links.{position} {lname}: {e}")
                         continue
                 if prefix is None:
                     continue
                 if lname in links:
-                    self.p.add(entry.where, f"netkit_site.links[{position}]: link {lname} is declared twice")
+                    self.p.add(entry.where, f"netkit_site.links.{position}: link {lname} is declared twice")
                     continue
                 links[lname] = Link(
                     name=lname, site=code, a=lspec.a, b=lspec.b, prefix=prefix, circuit_id=lspec.circuit_id,

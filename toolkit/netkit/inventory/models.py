@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from netkit.errors import InputError
 from netkit.platforms import Platform as Platform  # re-exported: the inventory names a platform by it
@@ -40,6 +41,50 @@ ROUTER_ROLES = frozenset({Role.CORE_ROUTER, Role.SITE_ROUTER})
 # ---------------------------------------------------------------- what the author writes
 
 
+class Vaulted(str):
+    """A string that was vault-encrypted in the inventory (decrypted in memory only)."""
+
+    __slots__ = ()
+
+
+def _written_as_text(what: str, example: str) -> Any:
+    """Times and dates must be strings: YAML 1.1 reads an unquoted 22:30 as the number 1350 (base 60),
+    which pydantic would then take as seconds (00:22:30); a number is never what the author meant."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            read = (f"YAML 1.1 reads {int(value) // 60}:{int(value) % 60:02d} unquoted as the number {value} (base 60)"
+                    if what == "time" and isinstance(value, int) and 0 <= value < 6000 else
+                    f"unquoted, YAML reads it as the number {value}")
+            raise ValueError(f"write the {what} as a quoted string, e.g. {example} ({read})")
+        return value
+
+    return BeforeValidator(check)
+
+
+ClockTime = Annotated[time, _written_as_text("time", '"22:30"')]
+DateTime = Annotated[datetime, _written_as_text("date-time", '"2026-03-01T02:00:00+07:00"')]
+
+
+def http_url_parts(url: str) -> tuple[str, int]:
+    """The host and port an http(s) URL points at; ValueError saying what is wrong with it.
+    The one definition of a usable probe URL: the model validates with it, the monitor probes with it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("an http target's url must start with http:// or https://")
+    if any(c.isspace() for c in url):
+        raise ValueError("an http target's url cannot contain white space")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError("the port of an http target's url must be a number from 1 to 65535")
+    if not parts.hostname:
+        raise ValueError("an http target's url needs a host (http://HOST[:PORT]/PATH)")
+    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
 class Thresholds(Strict):
     """A site's MoU (memorandum of understanding) connectivity targets."""
 
@@ -54,10 +99,10 @@ class MaintenanceWindow(Strict):
     """A one-off window (start/end) or a weekly one (weekday, at, duration_min)."""
 
     reason: str = ""
-    start: datetime | None = None
-    end: datetime | None = None
+    start: DateTime | None = None
+    end: DateTime | None = None
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
-    at: time | None = None
+    at: ClockTime | None = None
     duration_min: Annotated[int, Field(ge=1, le=24 * 60)] | None = None
 
     @model_validator(mode="after")
@@ -66,9 +111,27 @@ class MaintenanceWindow(Strict):
         weekly = self.weekday is not None and self.at is not None and self.duration_min is not None
         if one_off == weekly:
             raise ValueError("give either start and end, or weekday, at and duration_min")
+        if one_off and self.start is not None and self.end is not None and (
+                (self.start.utcoffset() is None) != (self.end.utcoffset() is None)):
+            raise ValueError("start and end must both carry a UTC offset (e.g. +07:00) or both none: "
+                             f"start {self.start.isoformat()}, end {self.end.isoformat()}")
         if one_off and self.end is not None and self.start is not None and self.end <= self.start:
             raise ValueError("end must be after start")
         return self
+
+
+def _http_url(value: str) -> str:
+    http_url_parts(value)
+    return value
+
+
+def _ipv4_or_router(value: str) -> str:
+    if value != "router":
+        try:
+            ipaddress.IPv4Address(value)
+        except ValueError:
+            raise ValueError("not an IPv4 address (nor 'router', the site router's LAN gateway)") from None
+    return value
 
 
 class ProbeTarget(Strict):
@@ -77,14 +140,16 @@ class ProbeTarget(Strict):
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     kind: Literal["icmp", "tcp", "http"]
-    address: str | None = None
+    address: Annotated[str, AfterValidator(_ipv4_or_router)] | None = None
     port: Annotated[int, Field(ge=1, le=65535)] | None = None
-    url: str | None = None
+    url: Annotated[str, AfterValidator(_http_url)] | None = None
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> ProbeTarget:
         if self.kind == "http" and not self.url:
             raise ValueError("an http target needs url")
+        if self.url is not None and self.kind != "http":
+            raise ValueError(f"url is for http targets (this one is {self.kind}: give address instead)")
         if self.kind in ("icmp", "tcp") and not self.address:
             raise ValueError(f"an {self.kind} target needs address")
         if self.kind == "tcp" and self.port is None:
@@ -168,6 +233,9 @@ class SnmpSettings(Strict):
     allow_v2c: bool = False
 
 
+SECRET_FIELDS = ("password", "snmp_auth_key", "snmp_priv_key", "snmp_community")
+
+
 class CredentialSet(Strict):
     """Where a set of credentials comes from. Values never live in plain text in git:
     `lab` = generated by `netkit lab up`; `env` = NETKIT_CRED_<NAME>_{USERNAME,PASSWORD,SNMP_AUTH,SNMP_PRIV};
@@ -179,6 +247,17 @@ class CredentialSet(Strict):
     snmp_auth_key: str | None = None
     snmp_priv_key: str | None = None
     snmp_community: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secrets_vaulted(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("source") == "vars":
+            plain = [k for k in SECRET_FIELDS if isinstance(data.get(k), str) and not isinstance(data[k], Vaulted)]
+            if plain:
+                raise ValueError(
+                    f"{', '.join(plain)} in plain text: the secrets of a vars credential set must be vault-encrypted "
+                    f"(ansible-vault encrypt_string --name {plain[0]} ...), or use source env or lab")
+        return data
 
 
 class NocAttachment(Strict):
@@ -357,6 +436,22 @@ class Inventory(Strict):
 
     def site_links(self, code: str) -> list[Link]:
         return [self.links[n] for n in self.sites[code].links]
+
+    def target_host(self, site: Site, target: ProbeTarget) -> str:
+        """The address the NOC probes for `target`: the one definition the checks and the monitor share.
+        `address: router` is the LAN gateway a site-router of the site holds; ValueError when none does."""
+        if target.kind == "http":
+            return http_url_parts(target.url or "")[0]
+        if target.address == "router":
+            gateway = site.addressing.user.gateway
+            for name in site.devices:
+                device = self.devices.get(name)
+                if device is not None and device.role == Role.SITE_ROUTER and any(
+                        i.kind == "lan" and i.address is not None and i.address.ip == gateway for i in device.interfaces):
+                    return str(gateway)
+            raise ValueError(f"address 'router' means the LAN gateway ({gateway}) of the site's site-router, "
+                             "and this site has none: give the address to probe")
+        return target.address or ""
 
 
 SiteSpec.model_rebuild()

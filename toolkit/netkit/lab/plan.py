@@ -218,10 +218,9 @@ class _Planner:
             self.skipped.append(f"NOC attachment: {noc.device} is not a lab router")
             return None
         self.outside("netkit_network.noc.prefix", noc.prefix)
-        hosts = list(noc.prefix.hosts())
-        if len(hosts) < 2:
-            self.problems.append(f"netkit_network.noc.prefix {noc.prefix} needs two usable addresses")
-            return None
+        # Both ends as the inventory derived them (and checked: a prefix without two addresses never gets here).
+        itf = next(i for i in self.inv.devices[noc.device].interfaces if i.kind == "noc")
+        assert itf.address is not None and itf.peer_address is not None
         nets = [self.inv.sites[s].block for s in sorted({self.inv.devices[d].site for d in devices})]
         nets += [lk.prefix for lk in self.inv.links.values() if all(d in devices for d in lk.devices)]
         for net in nets:
@@ -231,7 +230,7 @@ class _Planner:
         return NocPlan(
             device=noc.device, device_interface=dev.interface_map.get(noc.interface, noc.interface),
             host_interface=host_ifname(self.prefix, "noc"),
-            host_address=ipaddress.IPv4Interface((hosts[1], noc.prefix.prefixlen)), gateway=hosts[0],
+            host_address=ipaddress.IPv4Interface((itf.peer_address, noc.prefix.prefixlen)), gateway=itf.address.ip,
             routes=sorted(routes),
         )
 

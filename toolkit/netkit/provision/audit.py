@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from netkit.errors import EnvironmentProblem
+from netkit.paths import enough_space, free_space
 from netkit.provision.masking import Masker
 
 
@@ -39,18 +42,39 @@ class AuditEntry(BaseModel):
 
 
 class AuditLog:
-    def __init__(self, path: Path, masker: Masker | None = None) -> None:
+    def __init__(self, path: Path, masker: Masker | None = None, free_bytes: Callable[[Path], int] = free_space,
+                 write: Callable[[int, bytes], int] = os.write) -> None:
         self.path = path
         self.masker = masker or Masker()
+        self.free_bytes = free_bytes
+        self._write = write
+
+    def check_ready(self) -> None:
+        """EnvironmentProblem if an entry could not be appended (checked before any device is touched)."""
+        if self.path.exists() and not self.path.is_file():
+            raise EnvironmentProblem(f"audit log {self.path} is not a file: move it away")
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise EnvironmentProblem(f"audit log {self.path} is not writable by this user")
+        enough_space(self.path, "audit log", self.free_bytes)
 
     def append(self, entry: AuditEntry) -> None:
-        """Append one line, masked again here so no caller can forget it."""
-        line = self.masker.mask(entry.model_dump_json()) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        """Append one line, masked again here so no caller can forget it; all of it or nothing."""
+        data = (self.masker.mask(entry.model_dump_json()) + "\n").encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        except OSError as e:
+            raise EnvironmentProblem(f"audit log {self.path}: cannot open it ({e.strerror or e})") from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, line.encode())
+            size = os.fstat(fd).st_size
+            try:
+                written = 0
+                while written < len(data):
+                    written += self._write(fd, data[written:])
+            except OSError as e:
+                os.ftruncate(fd, size)  # no half line: the log stays one JSON object per line
+                raise EnvironmentProblem(f"audit log {self.path}: cannot append the entry ({e.strerror or e})") from e
         finally:
             os.close(fd)
 

@@ -12,16 +12,30 @@ import fcntl
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from netkit.errors import EnvironmentProblem, InputError, NetkitError
+from netkit.errors import EnvironmentProblem, InputError
+from netkit.paths import enough_space, free_space
 
 _ID = re.compile(r"^[0-9a-f]{4,40}$")
+_UNFINISHED = {
+    "index.lock": "another git process is running there, or one crashed",
+    "MERGE_HEAD": "a merge is in progress", "rebase-merge": "a rebase is in progress",
+    "rebase-apply": "a rebase or am is in progress", "CHERRY_PICK_HEAD": "a cherry-pick is in progress",
+    "REVERT_HEAD": "a revert is in progress", "BISECT_LOG": "a bisect is in progress",
+}
+
+
+def check_backup_id(backup_id: str) -> str:
+    """The form of a backup id (a commit id, 4 to 40 hex digits); InputError otherwise."""
+    if not _ID.match(backup_id):
+        raise InputError(f"backup id {backup_id!r} is not a commit id: 4 to 40 hex digits (see `netkit backup log DEVICE`)")
+    return backup_id
 
 
 class BackupEntry(BaseModel):
@@ -35,8 +49,9 @@ class BackupEntry(BaseModel):
 
 
 class BackupStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, free_bytes: Callable[[Path], int] = free_space) -> None:
         self.root = root
+        self.free_bytes = free_bytes
 
     # ------------------------------------------------------------------ plumbing
     def _git(self, *args: str, check: bool = True, input_text: str | None = None) -> str:
@@ -46,9 +61,30 @@ class BackupStore:
                                   input=input_text, check=False)
         except FileNotFoundError as e:
             raise EnvironmentProblem("git is not installed (apt-get install git): the backup store needs it") from e
-        if check and proc.returncode != 0:
-            raise NetkitError(f"backup store {self.root}: git {' '.join(args)} failed: {proc.stderr.strip()}")
+        if check and proc.returncode != 0:  # the store is netkit's own state: a failure there is the machine's
+            raise EnvironmentProblem(f"backup store {self.root}: git {' '.join(args)} failed: {proc.stderr.strip()}")
         return proc.stdout
+
+    def check_ready(self) -> None:
+        """EnvironmentProblem naming what keeps the store from taking a backup (before any device is touched):
+        not a directory, not a git repository, a git operation left half done, or a full disk."""
+        if self.root.exists() and not self.root.is_dir():
+            raise EnvironmentProblem(f"backup store {self.root} is a file, not a directory: move it away")
+        enough_space(self.root, "backup store", self.free_bytes)
+        if not (self.root / ".git").exists():
+            return  # created on the first backup
+        if not (self.root / ".git").is_dir() or self._git("rev-parse", "--git-dir", check=False).strip() == "":
+            raise EnvironmentProblem(f"backup store {self.root}: {self.root / '.git'} is not a valid git repository "
+                                     "(restore it from a copy, or move it away to start a new store)")
+        git_dir = self.root / ".git"
+        for marker, what in _UNFINISHED.items():
+            if (git_dir / marker).exists():
+                raise EnvironmentProblem(f"backup store {self.root}: {what} ({git_dir / marker} exists): finish or "
+                                         "abort it there with git before netkit writes to the store")
+        if not self._git("symbolic-ref", "-q", "HEAD", check=False).strip():
+            raise EnvironmentProblem(f"backup store {self.root}: HEAD is detached (git checkout main there first)")
+        if self._git("ls-files", "--unmerged").strip():
+            raise EnvironmentProblem(f"backup store {self.root}: files with merge conflicts (resolve them with git)")
 
     def init(self) -> None:
         if (self.root / ".git").is_dir():
@@ -65,8 +101,13 @@ class BackupStore:
         return f"{site}/{device}.cfg"
 
     def head(self) -> str | None:
-        if not (self.root / ".git").is_dir():
+        if self.root.exists() and not self.root.is_dir():
+            raise EnvironmentProblem(f"backup store {self.root} is a file, not a directory: move it away")
+        if not (self.root / ".git").exists():
             return None
+        if not (self.root / ".git").is_dir() or not self._git("rev-parse", "--git-dir", check=False).strip():
+            raise EnvironmentProblem(f"backup store {self.root}: {self.root / '.git'} is not a valid git repository "
+                                     "(restore it from a copy, or move it away to start a new store)")
         out = self._git("rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         return out or None
 
@@ -91,24 +132,39 @@ class BackupStore:
             return self._save(site, configs, who, reason)
 
     def _save(self, site: str, configs: dict[str, str], who: str, reason: str) -> str:
+        self.check_ready()
         self.init()
         paths = []
-        for device, text in sorted(configs.items()):
-            path = self.root / self.rel(site, device)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text if text.endswith("\n") else text + "\n")
-            os.chmod(path, 0o600)
-            paths.append(self.rel(site, device))
-        self._git("add", "--", *paths)
-        devices = ", ".join(sorted(configs))
-        message = f"backup {site}: {devices}\n\nreason: {reason}\nby: {who}\n"
-        self._git("commit", "-q", "--allow-empty", "-m", message, f"--author={who} <{who}@netkit>")
-        return self._git("rev-parse", "HEAD").strip()
+        try:
+            for device, text in sorted(configs.items()):
+                path = self.root / self.rel(site, device)
+                paths.append(self.rel(site, device))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text if text.endswith("\n") else text + "\n")
+                os.chmod(path, 0o600)
+            self._git("add", "--", *paths)
+            devices = ", ".join(sorted(configs))
+            message = f"backup {site}: {devices}\n\nreason: {reason}\nby: {who}\n"
+            self._git("commit", "-q", "--allow-empty", "-m", message, f"--author={who} <{who}@netkit>")
+            return self._git("rev-parse", "HEAD").strip()
+        except (OSError, EnvironmentProblem) as e:
+            self._undo(paths)  # the store stays as it was: the last commit, no half-written file
+            if isinstance(e, EnvironmentProblem):
+                raise
+            raise EnvironmentProblem(f"backup store {self.root}: cannot write {e.filename or 'a backup'}: "
+                                     f"{e.strerror or e} (nothing was committed)") from e
+
+    def _undo(self, paths: list[str]) -> None:
+        self._git("reset", "-q", "--", *paths, check=False)
+        for rel in paths:
+            if self._git("ls-files", "--", rel, check=False).strip():
+                self._git("checkout", "-q", "--", rel, check=False)
+            else:
+                (self.root / rel).unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ read
     def resolve(self, backup_id: str) -> str:
-        if not _ID.match(backup_id):
-            raise InputError(f"backup id {backup_id!r} is not a commit id (see `netkit backup log DEVICE`)")
+        check_backup_id(backup_id)
         if self.head() is None:
             raise InputError(f"backup store {self.root} is empty: run `netkit backup SITE` first")
         out = self._git("rev-parse", "--verify", "-q", f"{backup_id}^{{commit}}", check=False).strip()

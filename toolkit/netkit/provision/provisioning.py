@@ -16,7 +16,7 @@ from netkit.provision.lock import SiteLock
 from netkit.provision.plan import DevicePlan, SitePlan
 from netkit.provision.report import Action, SiteReport
 from netkit.provision.silences import silenced
-from netkit.provision.steps import ProvisionOptions, Steps
+from netkit.provision.steps import ProvisionOptions, Steps, check_ready
 from netkit.provision.windows import refuse_outside_windows
 
 
@@ -55,6 +55,7 @@ def provision_sites(steps: Steps, codes: list[str], opts: ProvisionOptions) -> l
     if not opts.check_only:  # still before any lock or device
         refuse_outside_windows(steps.inventory, codes, steps.env.clock(), opts.reason)
         steps.refuse_without_upstream(codes)
+    check_ready(steps.env)  # backups and the audit entry can be written: else stop before any lock or device
     locks = []
     try:
         with steps.phase([s.report for s in sites], "lock"):

@@ -49,9 +49,12 @@ class SiteReport(BaseModel):
     rollout: str | None = None
     reason: str | None = None
     silence: str | None = None
+    audit_error: str | None = None  # the audit entry could not be written (exit 3)
 
     @property
     def exit_code(self) -> int:
+        if self.audit_error:
+            return 3  # the machine could not keep the record (a full disk): the environment's problem
         return 0 if self.result in ("confirmed", "unchanged", "checked", "restored", "backed-up") else 1
 
     def device(self, name: str) -> DeviceReport:

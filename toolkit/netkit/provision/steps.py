@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from netkit.config.secrets import fill_secrets
-from netkit.errors import InputError
+from netkit.errors import EnvironmentProblem, InputError
 from netkit.inventory.credentials import Credentials, credentials_for
 from netkit.inventory.models import Inventory
 from netkit.provision.audit import AuditDevice, AuditEntry, AuditLog
@@ -45,6 +45,13 @@ class Environment:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     check_upstream: bool = False  # refuse a site whose data center does not run its intended config
     alertmanager: AlertmanagerFactory | None = None  # silences per transaction (None: none asked)
+
+
+def check_ready(env: Environment) -> None:
+    """Everything a transaction will write (backups, the audit log) can be written: checked before any lock
+    is taken or any device touched, so a full disk or a store in a half-done git state changes nothing."""
+    env.store.check_ready()
+    env.audit.check_ready()
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,11 @@ class Steps:
                 dr.diff = self.masker.mask(dr.diff)
             report.message = self.masker.mask(report.message)
             self.env.audit.masker.add(self.masker.secrets)
+            self._audit(report, action)
+        return report
+
+    def _audit(self, report: SiteReport, action: str) -> None:
+        try:
             self.env.audit.append(AuditEntry(
                 when=report.started, finished=report.finished, who=report.who, host=self.env.host, action=action,
                 site=report.site, result=report.result, exit_code=report.exit_code, backup_id=report.backup_id,
@@ -199,4 +211,6 @@ class Steps:
                 devices=[AuditDevice(name=d.name, status=d.status, diff=d.diff, backup_id=d.backup_id, error=d.error,
                                      intended_sha256=d.intended_sha256) for d in report.devices],
             ))
-        return report
+        except EnvironmentProblem as e:  # the devices are as the report says; only the record is missing
+            report.audit_error = str(e)
+            report.message = f"{report.message}; AUDIT ENTRY NOT WRITTEN: {e}".lstrip("; ")

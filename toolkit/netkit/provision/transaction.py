@@ -25,6 +25,7 @@ from netkit.provision.steps import (
     Environment,
     ProvisionOptions,
     Steps,
+    check_ready,
     resolve_credentials,
 )
 
@@ -68,6 +69,7 @@ class SiteTransaction(Steps):
     def backup(self) -> SiteReport:
         report = self.new_report(self.site, "backup")
         plan, creds = self.prepare(self.site, None, False, report)
+        self.env.store.check_ready()
         with self._backend(plan, creds, "netkit backup") as backend:
             configs = self.backup_configs(backend, plan, report, "netkit backup")
         report.result = "backed-up" if configs is not None else "failed"
@@ -80,6 +82,7 @@ class SiteTransaction(Steps):
         report = self.new_report(self.site, "rollback")
         plan, creds = self.prepare(self.site, None, False, report)
         target_id = self.env.store.resolve(to) if to else None
+        check_ready(self.env)
         with self._backend(plan, creds, "netkit rollback") as backend:
             self._rollback_locked(backend, plan, report, target_id)
         return self.finish(report, "rollback")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urlsplit
 
 from netkit.inventory.models import Inventory, MaintenanceWindow, ProbeTarget, Site
 from netkit.monitor.exporter.shard import Shard, device_key, site_key, target_key
@@ -115,12 +114,8 @@ def agreement(site: Site) -> Agreement:
 
 
 def probe_host(inventory: Inventory, site: Site, target: ProbeTarget) -> str:
-    """Where a target is: `address: router` is the site router's LAN gateway."""
-    if target.kind == "http":
-        return urlsplit(target.url or "").hostname or ""
-    if target.address == "router":
-        return str(site.addressing.user.gateway)
-    return target.address or ""
+    """Where a target is (`address: router` is the site router's LAN gateway), as the inventory checked it."""
+    return inventory.target_host(site, target)
 
 
 def build_plan(inventory: Inventory, shard: Shard | None = None, sites: set[str] | None = None) -> MonitorPlan:
