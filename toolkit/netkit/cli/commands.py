@@ -16,6 +16,7 @@ MODULES = (
     "provision",
     "monitor",
     "report",
+    "audit",
 )
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from netkit.provision.masking import Masker
+from netkit.provision.audit_chain import chain_line, read_last_line
+from netkit.provision.masking import Masker, mask_data
 
 
 class AuditDevice(BaseModel):
@@ -40,13 +42,14 @@ class AuditLog:
         self.masker = masker or Masker()
 
     def append(self, entry: AuditEntry) -> None:
-        """Append one line, masked again here so no caller can forget it."""
-        line = self.masker.mask(entry.model_dump_json()) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        """Append one line, masked again here so no caller can forget it, chained to the line before it."""
+        # Masked field by field: masking the JSON text could eat a closing quote after `password X`.
+        body = json.dumps(mask_data(entry.model_dump(mode="json"), self.masker), ensure_ascii=False)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, line.encode())
+            os.write(fd, chain_line(body, read_last_line(fd)).encode())
         finally:
             os.close(fd)
 
