@@ -17,6 +17,7 @@ MODULES = (
     "monitor",
     "report",
     "audit",
+    "trust",
 )
 
 
