@@ -9,7 +9,7 @@ from pathlib import Path
 import paramiko
 import pytest
 from napalm_frr.transport import fingerprint
-from netkit.inventory import DEFAULT_INVENTORY, load_inventory
+from netkit.inventory import DEFAULT_INVENTORY, Inventory, load_inventory
 from netkit.trust.store import HostKey, TrustStore, store_dir
 from netkit.trust.verify import HostKeyError, require_trusted
 
@@ -69,3 +69,21 @@ def test_unknown_and_changed_keys_are_refused_naming_device_and_fingerprints(tmp
     assert offered.fingerprint in str(changed.value) and recorded.fingerprint in str(changed.value)
     store.record("moj-hq-r1", str(inv.devices["moj-hq-r1"].mgmt_address), offered, "t", "test")
     assert require_trusted(inv, ["moj-hq-r1"], fetch=fetch).known_hosts == store.known_hosts
+
+
+def test_a_fingerprint_pinned_in_the_inventory_decides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETKIT_STATE_DIR", str(tmp_path / "state"))
+    inv = load_inventory(DEFAULT_INVENTORY)
+    offered, _ = _key(tmp_path, "offered")
+    other, _ = _key(tmp_path, "other")
+    dev = inv.devices["moj-hq-r1"]
+
+    def pinned(fp: str) -> Inventory:
+        return inv.model_copy(update={"devices": {**inv.devices, dev.name: dev.model_copy(update={"ssh_host_key": fp})}})
+
+    with pytest.raises(HostKeyError, match=r"inventory: netkit_device\.ssh_host_key") as e:
+        require_trusted(pinned(other.fingerprint), [dev.name], fetch=lambda a, p, k: offered)
+    assert offered.fingerprint in str(e.value) and other.fingerprint in str(e.value)
+    store = require_trusted(pinned(offered.fingerprint), [dev.name], fetch=lambda a, p, k: offered)
+    assert store.keys(str(dev.mgmt_address)) == [offered]  # recorded for the drivers, as vouched by the inventory
+    assert store.confirmations(dev.name)[-1].how == "inventory"

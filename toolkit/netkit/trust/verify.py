@@ -53,11 +53,14 @@ class KeyCheck:
     offered: HostKey | None
     known: list[HostKey] = field(default_factory=list)
     error: str = ""
+    pinned: str | None = None  # the inventory's fingerprint: it overrides the store
 
     @property
     def status(self) -> str:
         if self.offered is None:
             return "unreachable"
+        if self.pinned:
+            return "trusted" if self.offered.fingerprint == self.pinned else "changed"
         if not self.known:
             return "unknown"
         return "trusted" if self.offered in self.known else "changed"
@@ -69,7 +72,8 @@ class KeyCheck:
                     f"{self.offered.fingerprint}; check it and run `netkit trust {self.device}`")
         if self.status == "changed":
             assert self.offered is not None
-            known = ", ".join(f"{k.key_type} {k.fingerprint}" for k in self.known)
+            known = (f"{self.pinned} (inventory: netkit_device.ssh_host_key)" if self.pinned else
+                     ", ".join(f"{k.key_type} {k.fingerprint}" for k in self.known))
             return (f"{self.device} ({self.host}): SSH host key CHANGED: offered {self.offered.key_type} "
                     f"{self.offered.fingerprint}, recorded {known}. Someone may be in the middle; if the device "
                     f"was really re-keyed, check the new fingerprint and run `netkit trust {self.device}`")
@@ -96,9 +100,9 @@ def check_keys(devices: Iterable[Device], store: TrustStore, fetch: Fetch | None
         known = store.keys(host)
         try:
             offered: HostKey | None = get(str(d.mgmt_address), port, [k.key_type for k in known])
-            checks.append(KeyCheck(d.name, host, offered, known))
+            checks.append(KeyCheck(d.name, host, offered, known, pinned=d.ssh_host_key))
         except HostKeyError as e:
-            checks.append(KeyCheck(d.name, host, None, known, str(e)))
+            checks.append(KeyCheck(d.name, host, None, known, str(e), d.ssh_host_key))
     return checks
 
 
@@ -111,6 +115,9 @@ def require_trusted(inv: Inventory, names: Iterable[str], store: TrustStore | No
     bad = [c for c in checks if c.status in ("unknown", "changed")]
     if bad:
         raise HostKeyError("refused before login: " + "; ".join(c.problem() for c in bad))
+    for c in checks:  # a key the inventory pins goes into the file the drivers check against
+        if c.pinned and c.offered is not None and c.offered not in c.known:
+            store.record(c.device, c.host, c.offered, f"inventory {inv.path}", "inventory")
     return store
 
 
