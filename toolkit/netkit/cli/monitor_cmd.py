@@ -107,8 +107,9 @@ def serve(
     server = MetricsServer(mon.cache, collectors_for(mon.cache), (host, port), web)
     daemon.write_pidfile(pid_path, os.getpid())
     logging.getLogger("netkit.monitor").info(
-        "shard %s: %d devices, %d targets; metrics on http://%s:%d/metrics", sh, len(plan.devices),
-        len(plan.probes), *server.address)
+        "shard %s: %d devices, %d targets; metrics on %s://%s:%d/metrics%s", sh, len(plan.devices),
+        len(plan.probes), "https" if web and web.tls else "http", *server.address,
+        " (basic auth)" if web and web.users else "")
 
     async def main() -> None:
         stop = asyncio.Event()
