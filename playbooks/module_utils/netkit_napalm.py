@@ -150,6 +150,22 @@ def _napalm_without_core_drivers():
     sys.modules["napalm"] = package
 
 
+def host_key_args(driver_name, module):
+    """Make the driver verify the device's SSH host key before it authenticates: against the known_hosts file
+    netkit gives for the run (NETKIT_KNOWN_HOSTS), else the inventory's trust store (standalone runs), else the
+    user's known_hosts (never accept a new key)."""
+    known_hosts = os.environ.get("NETKIT_KNOWN_HOSTS")
+    if not known_hosts and module.params.get("inventory") and driver_name in ("frr", "ios", "huawei_vrp"):
+        doc, _ = ask_netkit(module, "known-hosts", module.params["inventory"])  # standalone: the inventory's store
+        known_hosts = (doc or {}).get("known_hosts")
+    if driver_name == "frr":
+        return {"known_hosts": known_hosts} if known_hosts else {"ssh_strict": True}
+    if driver_name in ("ios", "huawei_vrp"):  # netmiko
+        return ({"ssh_strict": True, "system_host_keys": False, "alt_host_keys": True, "alt_key_file": known_hosts}
+                if known_hosts else {"ssh_strict": True, "system_host_keys": True})
+    return {}
+
+
 def open_driver(module):
     driver_name, hostname, username, password, _ = resolve(module)
     try:
@@ -159,8 +175,9 @@ def open_driver(module):
         cls = get_network_driver(driver_name)
     except Exception as e:
         module.fail_json(msg=f"{module.params['device']}: NAPALM driver {driver_name!r} is not available: {e}")
+    optional_args = {**host_key_args(driver_name, module), **(module.params["optional_args"] or {})}
     dev = cls(hostname=hostname, username=username, password=password, timeout=module.params["timeout"],
-              optional_args=module.params["optional_args"] or {})
+              optional_args=optional_args)
     try:
         dev.open()
     except Exception as e:

@@ -166,13 +166,19 @@ def test_device_unreachable_before_commit(lab: Any) -> None:
         return one(inv, dev) if dev.name == "dc-core1" else two(inv, dev)
 
     syn = "i tcp dport 22 tcp flags & (syn | ack) == syn"
-    with nft_drop(lab, "dc-core2", f"{syn} ip saddr @seen drop", f"{syn} add @seen {{ ip saddr }}") as unblock:
+    with contextlib.ExitStack() as fault:
+        unblock: list[Callable[[], None]] = []
 
         def progress(p: Progress) -> None:
-            if p.step == "rollback" and p.status == "running":
-                unblock()  # reachable again for the rollback, which must prove every device
+            if p.device == "dc-core2" and p.step == "backup" and p.status == "running" and not unblock:
+                # From here (after the host key check's own connection): one more connection, then none.
+                unblock.append(fault.enter_context(
+                    nft_drop(lab, "dc-core2", f"{syn} ip saddr @seen drop", f"{syn} add @seen {{ ip saddr }}")))
+            if p.step == "rollback" and p.status == "running" and unblock:
+                unblock[0]()  # reachable again for the rollback, which must prove every device
 
         report = transaction(lab, "nat-dc", render, progress).provision(ProvisionOptions())
+    assert unblock, "the fault was never injected"
     assert report.result == "rolled-back", report.model_dump_json(indent=1)
     assert report.device("dc-core1").committed and not report.device("dc-core2").committed
     assert "nk-test0" in report.device("dc-core2").diff and report.device("dc-core2").error

@@ -9,7 +9,9 @@
         ...checks...
         dev.confirm_commit()
 
-optional_args: port (22), key_file, allow_agent (False), ssh_strict (False), keepalive (30),
+optional_args: port (22), key_file, allow_agent (False), ssh_strict (False: True checks the user's known_hosts),
+known_hosts (a known_hosts file the router's host key must be in; unknown or changed keys are refused before
+any credential is sent), keepalive (30),
 revert_dir (/var/tmp/napalm-frr), pathspace (FRR `-N` instance name), vtysh (vtysh on PATH),
 frr_reload (frr-reload.py on PATH, else /usr/lib/frr/frr-reload.py), startup_config, snmpd_conf
 (/etc/snmp/snmpd.conf), lock_wait (60 s).
@@ -97,7 +99,7 @@ class FrrDriver(FrrGetters, NetworkDriver):  # type: ignore[misc]  # napalm ship
             hostname=hostname, username=username, password=password, port=int(opts.get("port", 22)),
             timeout=float(timeout), key_file=opts.get("key_file"), allow_agent=bool(opts.get("allow_agent", False)),
             look_for_keys=bool(opts.get("key_file")), ssh_strict=bool(opts.get("ssh_strict", False)),
-            keepalive=int(opts.get("keepalive", 30)),
+            keepalive=int(opts.get("keepalive", 30)), known_hosts=opts.get("known_hosts") or None,
         )
         self.remote_settings = RemoteSettings(
             revert_dir=str(opts.get("revert_dir", "/var/tmp/napalm-frr")), vtysh=str(opts.get("vtysh", "vtysh")),

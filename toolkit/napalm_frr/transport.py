@@ -7,6 +7,8 @@ recorded output.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import select
 import shlex
 import time
@@ -30,6 +32,26 @@ class TransportError(Exception):
 
 class AuthError(TransportError):
     """The router refused the credentials."""
+
+
+class HostKeyError(TransportError):
+    """The router's SSH host key is unknown or not the one recorded: nothing was sent to it."""
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """OpenSSH's SHA256 fingerprint of a public key: `SHA256:` and unpadded base64."""
+    return "SHA256:" + base64.b64encode(hashlib.sha256(key.asbytes()).digest()).decode().rstrip("=")
+
+
+class _RefuseUnknown(paramiko.MissingHostKeyPolicy):
+    """paramiko asks this before authenticating: refuse, showing the key offered."""
+
+    def __init__(self, known_hosts: str) -> None:
+        self.known_hosts = known_hosts
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        raise HostKeyError(f"{hostname}: unknown SSH host key {key.get_name()} {fingerprint(key)} (not in "
+                           f"{self.known_hosts}); refused before sending any credential")
 
 
 class TimeoutError_(TransportError):
@@ -57,7 +79,8 @@ class SshSettings:
     key_file: str | None = None
     allow_agent: bool = False
     look_for_keys: bool = False
-    ssh_strict: bool = False  # True: the host key must already be in known_hosts
+    ssh_strict: bool = False  # True: the host key must already be in the user's known_hosts
+    known_hosts: str | None = None  # the host key must be the one in this file (implies strict)
     keepalive: int = 30
 
 
@@ -71,7 +94,15 @@ class SshTransport:
     def open(self) -> None:
         s = self.settings
         client = paramiko.SSHClient()
-        if s.ssh_strict:
+        if s.known_hosts:
+            try:
+                client.load_host_keys(s.known_hosts)
+            except FileNotFoundError:
+                pass  # no key known yet: every key is unknown, and refused
+            except OSError as e:
+                raise HostKeyError(f"{s.hostname}: cannot read known_hosts {s.known_hosts}: {e}") from e
+            client.set_missing_host_key_policy(_RefuseUnknown(s.known_hosts))
+        elif s.ssh_strict:
             client.load_system_host_keys()
             client.set_missing_host_key_policy(paramiko.RejectPolicy())
         else:
@@ -82,6 +113,14 @@ class SshTransport:
                 key_filename=s.key_file, allow_agent=s.allow_agent, look_for_keys=s.look_for_keys,
                 timeout=s.timeout, banner_timeout=s.timeout, auth_timeout=s.timeout,
             )
+        except paramiko.BadHostKeyException as e:  # raised before authentication: no credential was sent
+            client.close()
+            raise HostKeyError(f"{s.hostname}:{s.port}: SSH host key CHANGED: offered {e.key.get_name()} "
+                               f"{fingerprint(e.key)}, recorded {e.expected_key.get_name()} "
+                               f"{fingerprint(e.expected_key)}; refused before sending any credential") from e
+        except HostKeyError:
+            client.close()
+            raise
         except paramiko.AuthenticationException as e:
             client.close()
             raise AuthError(f"{s.username}@{s.hostname}:{s.port}: authentication failed ({e})") from e

@@ -54,3 +54,22 @@ def lab_credentials_file() -> Path:
 def lab_failure_logs() -> Path:
     """Where `lab up` keeps the logs of a device whose daemons failed to start (teardown leaves it alone)."""
     return state_dir() / "lab-failed"
+
+
+# Where secrets or configs with secrets live: owner-only even if the state directory is loosened again.
+PRIVATE_SUBDIRS = ("backups", "audit", "runs", "lab", "trust")
+
+
+def secure_state_dir(root: Path | None = None) -> Path:
+    """Create the state directory owner-only (0700), or tighten it and its private subfolders if a looser
+    umask or an operator left them group- or world-readable. Every netkit command calls it first."""
+    root = root or state_dir()
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for d in (root, *(root / name for name in PRIVATE_SUBDIRS)):
+        try:
+            st = d.stat()
+        except FileNotFoundError:
+            continue
+        if st.st_uid == os.geteuid() and st.st_mode & 0o077:
+            d.chmod(st.st_mode & 0o700)
+    return root

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +15,7 @@ from netkit import __version__
 from netkit.cli import commands
 from netkit.cli.common import err_console, print_json
 from netkit.errors import InventoryError, NetkitError
+from netkit.paths import secure_state_dir
 
 
 class NetkitGroup(TyperGroup):
@@ -67,6 +69,8 @@ def _root(
     ] = False,
 ) -> None:
     """Exit codes: 0 success, 1 operation failed, 2 bad input (nothing changed), 3 environment missing."""
+    with contextlib.suppress(OSError):  # a read-only machine may still render and validate
+        secure_state_dir()
 
 
 commands.register_all(app)

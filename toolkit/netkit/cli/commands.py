@@ -16,6 +16,8 @@ MODULES = (
     "provision",
     "monitor",
     "report",
+    "audit",
+    "trust",
 )
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from netkit.cli import monitor_rules_cmd
+from netkit.cli import monitor_rules_cmd, monitor_web_cmd
 from netkit.cli.common import InventoryOption, JsonOption, console, inventory_path, open_inventory, print_json
 from netkit.errors import InputError
 from netkit.monitor.as_code import filesd
@@ -33,6 +33,7 @@ from netkit.monitor.exporter.status import (
     samples_from_collectors,
     site_statuses,
 )
+from netkit.monitor.exporter.webconfig import check_exposure, load_web_config
 
 monitor_app = typer.Typer(help="Watch the sites: exporter, status, Prometheus targets, rules, dashboards.",
                           no_args_is_help=True)
@@ -66,9 +67,15 @@ def serve(
     background: Annotated[bool, typer.Option("--background", help="Detach, write the pidfile, return once "
                                              "listening (stop with `netkit monitor stop`).")] = False,
     pidfile: PidfileOption = None,
+    web_config: Annotated[Path | None, typer.Option(help="Prometheus web-config file: TLS (tls_server_config) and "
+                                                    "basic auth (basic_auth_users, bcrypt hashes).")] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Allow clear-text /metrics on a non-loopback "
+                                           "address.")] = False,
 ) -> None:
     """Run the exporter: poll devices over SNMP, probe every site's targets, serve /metrics."""
     host, port = parse_listen(listen)
+    web = load_web_config(web_config) if web_config else None
+    check_exposure(host, web, insecure)
     sh = Shard.parse(shard)
     inv = open_inventory(inventory)
     pid_path = pidfile or daemon.default_pidfile()
@@ -76,17 +83,20 @@ def serve(
         argv = [sys.executable, "-m", "netkit", "monitor", "serve", "-i", str(inventory_path(inventory)),
                 "--listen", listen, "--shard", str(sh), "--snmp-interval", str(snmp_interval),
                 "--probe-interval", str(probe_interval), "--icmp-count", str(icmp_count),
-                "--snmp-timeout", str(snmp_timeout), "--workers", str(workers), "--pidfile", str(pid_path)]
+                "--snmp-timeout", str(snmp_timeout), "--workers", str(workers), "--pidfile", str(pid_path),
+                *(["--web-config", str(web_config.resolve())] if web_config else []),
+                *(["--insecure"] if insecure else [])]
         pid = daemon.spawn(argv, (host, port), pid_path, daemon.default_logfile())
         plan = build_plan(inv, sh)
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/metrics"
         deadline = time.monotonic() + 30
         warm = False
-        while time.monotonic() < deadline and not warm:  # so `monitor status --from` right after has data
+        while web is None and time.monotonic() < deadline and not warm:  # so `monitor status --from` right after has data
             warm = ready(fetch_samples(url), len(plan.devices), len(plan.probes))
             if not warm:
                 time.sleep(0.5)
-        console.print(f"exporter running as PID {pid} on http://{host}:{port}/metrics "
+        scheme = "https" if web is not None and web.tls is not None else "http"
+        console.print(f"exporter running as PID {pid} on {scheme}://{host}:{port}/metrics "
                       f"({'every device polled and target probed once' if warm else 'still warming up'}; "
                       f"log {daemon.default_logfile()}, stop with `netkit monitor stop`)", highlight=False)
         return
@@ -95,11 +105,12 @@ def serve(
     mon = Monitor(plan, inventory_resolver(inv),
                   _settings(snmp_interval, probe_interval, icmp_count, snmp_timeout, workers))
     mon.start_workers()  # forks: before the HTTP thread and the event loop
-    server = MetricsServer(mon.cache, collectors_for(mon.cache), (host, port))
+    server = MetricsServer(mon.cache, collectors_for(mon.cache), (host, port), web)
     daemon.write_pidfile(pid_path, os.getpid())
     logging.getLogger("netkit.monitor").info(
-        "shard %s: %d devices, %d targets; metrics on http://%s:%d/metrics", sh, len(plan.devices),
-        len(plan.probes), *server.address)
+        "shard %s: %d devices, %d targets; metrics on %s://%s:%d/metrics%s", sh, len(plan.devices),
+        len(plan.probes), "https" if web and web.tls else "http", *server.address,
+        " (basic auth)" if web and web.users else "")
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -219,4 +230,5 @@ def targets(
 
 def register(app: typer.Typer) -> None:
     monitor_rules_cmd.add_to(monitor_app)
+    monitor_web_cmd.add_to(monitor_app)
     app.add_typer(monitor_app, name="monitor")

@@ -17,6 +17,7 @@ from netkit.monitor.as_code.rules_config import AlertmanagerSettings, alertmanag
 from netkit.monitor.as_code.rules_devices import DevicePolicy
 from netkit.monitor.as_code.rules_links import DEFAULT_GRAFANA_URL, DEFAULT_RUNBOOK_BASE, Links
 from netkit.monitor.as_code.rules_windows import WINDOW_SETS, WindowSet
+from netkit.monitor.exporter.webconfig import scrape_settings
 
 WindowsOption = Annotated[str, typer.Option(
     "--windows", help="production: the SRE workbook's burn-rate windows; test: the same thresholds, "
@@ -119,6 +120,9 @@ def stack_up(
     webhook: Annotated[str, typer.Option(help="Alert receivers' base URL.")] = AlertmanagerSettings().webhook_base,
     windows: WindowsOption = "production",
     directory: StackDirOption = None,
+    exporter_ca: Annotated[Path | None, typer.Option(help="Scrape the exporters over https, trusting this CA.")] = None,
+    exporter_user: Annotated[str | None, typer.Option(help="Basic-auth user for the exporters.")] = None,
+    exporter_password_file: Annotated[Path | None, typer.Option(help="File holding that user's password.")] = None,
     json: JsonOption = False,
 ) -> None:
     """Start (or reload) Prometheus and Alertmanager; they keep running after the command returns."""
@@ -126,7 +130,8 @@ def stack_up(
     ws = _windows(windows)
     settings = monitor_stack.StackSettings(
         prometheus_listen=prometheus, alertmanager_listen=alertmanager_listen,
-        exporters=tuple(exporter or _STACK_DEFAULTS.exporters), windows=ws, alertmanager=settings_for(ws, webhook))
+        exporters=tuple(exporter or _STACK_DEFAULTS.exporters), windows=ws, alertmanager=settings_for(ws, webhook),
+        exporter_scrape=scrape_settings(exporter_ca, exporter_user, exporter_password_file))
     _print_state(monitor_stack.up(inv, settings, directory), json)
 
 

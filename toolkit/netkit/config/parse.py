@@ -40,8 +40,16 @@ class Line:
 
     @property
     def path(self) -> str:
-        if self._path is None:
-            self._path = f"{self.parent.path} {self.text}" if self.parent is not None else self.text
+        if self._path is None:  # iteratively: a file nested thousands deep must not exhaust the stack
+            chain: list[Line] = []
+            node: Line | None = self
+            while node is not None and node._path is None:
+                chain.append(node)
+                node = node.parent
+            base = node._path if node is not None else None
+            for n in reversed(chain):
+                n._path = base = n.text if base is None else f"{base} {n.text}"
+        assert self._path is not None
         return self._path
 
     @path.setter
@@ -52,9 +60,11 @@ class Line:
         return f"Line({self.lineno}: {self.path!r})"
 
     def descendants(self) -> Iterator[Line]:
-        for child in self.children:
+        stack = list(reversed(self.children))  # depth-first, in file order, without recursion
+        while stack:
+            child = stack.pop()
             yield child
-            yield from child.descendants()
+            stack.extend(reversed(child.children))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from netkit.drivers.host_keys import SSH_DRIVERS, host_key_args
 from netkit.errors import DeviceError, EnvironmentProblem, InputError
 from netkit.inventory.credentials import Credentials
 from netkit.inventory.models import Device, Inventory
@@ -81,6 +82,11 @@ def open_device(
     cls = driver or driver_class(device.platform)
     address = str(device.mgmt_address)
     args = {**driver_args(device.platform, timeout), **(optional_args or {})}
+    if driver is None and driver_for(device.platform) in SSH_DRIVERS:  # a fake driver (tests) opens no SSH
+        from netkit.trust.verify import require_trusted
+
+        store = require_trusted(inventory, [device.name], port=int(args.get("port", 22)))
+        args = {**host_key_args(driver_for(device.platform), str(store.known_hosts)), **args}
     dev = cls(hostname=address, username=credentials.username, password=credentials.password.get_secret_value(),
               timeout=int(timeout), optional_args=args)
     try:

@@ -200,7 +200,7 @@ class Deriver:
                 credentials=dspec.credentials, index=self.index[name], loopback=self.loopback[name],
                 asn=entry.spec.asn, interfaces=self.interfaces[name],
                 allow_snmp_v2c=dspec.allow_snmp_v2c or snmp_v2c, http_port=dspec.http_port,
-                vars_file=host.source,
+                ssh_host_key=dspec.ssh_host_key, vars_file=host.source,
             )
         return devices
 

@@ -296,6 +296,8 @@ class DeviceSpec(Strict):
     lan_interface: str | None = None
     allow_snmp_v2c: bool = False
     http_port: Annotated[int, Field(ge=1, le=65535)] | None = None  # service hosts
+    # The SSH host key's fingerprint as `ssh-keygen -lf` prints it: every connection must see this key.
+    ssh_host_key: Annotated[str, Field(pattern=r"^SHA256:[A-Za-z0-9+/]{43}$")] | None = None
 
 
 # ---------------------------------------------------------------- what netkit derives
@@ -387,6 +389,7 @@ class Device(Strict):
     interfaces: list[Interface]
     allow_snmp_v2c: bool
     http_port: int | None = None
+    ssh_host_key: str | None = None  # SHA256 fingerprint pinned in the inventory
     vars_file: Path | None = None  # where the host's vars came from, for messages
 
     @property

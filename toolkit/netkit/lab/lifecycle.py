@@ -19,6 +19,7 @@ from netkit.config.render import render_device
 from netkit.errors import InputError, NetkitError
 from netkit.inventory.models import Inventory
 from netkit.lab import access, daemons, impair, network
+from netkit.lab.host_keys import record_lab_host_keys
 from netkit.lab.plan import RUN_ROOT, LabPlan, lab_prefix, plan_lab
 from netkit.lab.state import LabState, StateStore, lab_lock
 from netkit.lab.status import health_problems
@@ -157,6 +158,7 @@ def _build(inventory: Inventory, plan: LabPlan, store: StateStore, configs: dict
     finally:  # on the first failure (or a signal), start nothing more
         pool.shutdown(wait=True, cancel_futures=True)
 
+    record_lab_host_keys(inventory, plan)  # the demo verifies host keys like production
     network.plug_links(plan)
     impaired = [lk for lk in plan.links if not impair.is_clear(lk.impairment)]
     if impaired:

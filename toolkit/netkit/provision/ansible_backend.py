@@ -37,8 +37,10 @@ _TASK_STEP: dict[str, Step] = {
 
 class AnsibleBackend:
     def __init__(self, inventory: Inventory, plan: SitePlan, credentials: dict[str, Credentials], work_dir: Path,
-                 masker: Masker, progress: ProgressCallback | None = None, forks: int = 20) -> None:
+                 masker: Masker, progress: ProgressCallback | None = None, forks: int = 20,
+                 known_hosts: Path | None = None) -> None:
         self.inventory = inventory
+        self.known_hosts = known_hosts  # the modules' drivers verify host keys against it (NETKIT_KNOWN_HOSTS)
         self.plan = plan
         self.work_dir = work_dir
         self.masker = masker
@@ -80,6 +82,7 @@ class AnsibleBackend:
             playbook=playbook, inventory=self._inventory(plans, gates, gate_var), tags=tags, forks=self.forks,
             extravars={"netkit_hosts": "netkit_targets", "netkit_secrets_socket": str(self.secrets.path),
                        "site": self.plan.site, **extravars},
+            envvars={"NETKIT_KNOWN_HOSTS": str(self.known_hosts)} if self.known_hosts else {},
         )
         outcome = run_playbook(request, self.work_dir / "ansible", self.masker, self._on_task)
         self.outcomes.append(outcome)

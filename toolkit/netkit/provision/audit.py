@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -12,7 +13,8 @@ from pydantic import BaseModel
 
 from netkit.errors import EnvironmentProblem
 from netkit.paths import enough_space, free_space
-from netkit.provision.masking import Masker
+from netkit.provision.audit_chain import chain_line, read_last_line
+from netkit.provision.masking import Masker, mask_data
 
 
 class AuditDevice(BaseModel):
@@ -58,22 +60,25 @@ class AuditLog:
         enough_space(self.path, "audit log", self.free_bytes)
 
     def append(self, entry: AuditEntry) -> None:
-        """Append one line, masked again here so no caller can forget it; all of it or nothing."""
-        data = (self.masker.mask(entry.model_dump_json()) + "\n").encode()
+        """Append one line, masked again here so no caller can forget it, chained to the line before it; all of
+        it or nothing."""
+        # Masked field by field: masking the JSON text could eat a closing quote after `password X`.
+        body = json.dumps(mask_data(entry.model_dump(mode="json"), self.masker), ensure_ascii=False)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as e:
             raise EnvironmentProblem(f"audit log {self.path}: cannot open it ({e.strerror or e})") from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            data = chain_line(body, read_last_line(fd)).encode()
             size = os.fstat(fd).st_size
             try:
                 written = 0
                 while written < len(data):
                     written += self._write(fd, data[written:])
             except OSError as e:
-                os.ftruncate(fd, size)  # no half line: the log stays one JSON object per line
+                os.ftruncate(fd, size)  # no half line: the log stays one JSON object per line, chained
                 raise EnvironmentProblem(f"audit log {self.path}: cannot append the entry ({e.strerror or e})") from e
         finally:
             os.close(fd)

@@ -19,6 +19,7 @@ from netkit.provision.masking import Masker
 from netkit.provision.plan import SitePlan
 from netkit.provision.silences import Alertmanager
 from netkit.provision.transaction import BackendFactory, Environment
+from netkit.trust.verify import require_trusted
 
 KEEP_RUNS = 30
 
@@ -58,7 +59,9 @@ def ansible_factory(inventory: Inventory, forks: int = 20, work_root: Path | Non
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         sites = plan.site.split(",")
         label = sites[0] + (f"+{len(sites) - 1}" if len(sites) > 1 else "")  # a batch: first site and count
+        # Before any backup or login: every device must offer the SSH host key the trust store holds.
+        store = require_trusted(inventory, [d.device for d in plan.devices])
         return AnsibleBackend(inventory, plan, creds, root / f"{stamp}-{label}-{uuid.uuid4().hex[:6]}", masker,
-                              progress, forks=forks)
+                              progress, forks=forks, known_hosts=store.known_hosts)
 
     return make

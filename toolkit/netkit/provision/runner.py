@@ -83,6 +83,7 @@ class PlaybookRequest:
     extravars: dict[str, Any] = field(default_factory=dict)
     tags: list[str] | None = None
     forks: int = 20
+    envvars: dict[str, str] = field(default_factory=dict)  # for the modules (NETKIT_KNOWN_HOSTS)
 
 
 ProgressHandler = Callable[[TaskResult], None]
@@ -170,7 +171,7 @@ def run_playbook(
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_PIPELINING": "1",
                 "ANSIBLE_LOCAL_TEMP": str(private / "tmp"), "ANSIBLE_DEPRECATION_WARNINGS": "0",
                 "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_LOCALHOST_WARNING": "0",
-                "ANSIBLE_HOST_KEY_CHECKING": "0", "PATH": path,
+                "PATH": path, **request.envvars,
             },
         )
     except Exception as e:

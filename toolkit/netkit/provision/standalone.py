@@ -15,6 +15,7 @@ from netkit.errors import NetkitError
 from netkit.inventory import load_inventory
 from netkit.inventory.credentials import credentials_for
 from netkit.provision.plan import standalone_plan
+from netkit.trust.store import TrustStore
 
 
 def credentials(inventory: str, device: str) -> dict[str, object]:
@@ -31,8 +32,11 @@ def main(argv: list[str]) -> int:
             doc = standalone_plan(argv[1], argv[2], argv[3])
         elif len(argv) == 3 and argv[0] == "credentials":
             doc = credentials(argv[1], argv[2])
+        elif len(argv) == 2 and argv[0] == "known-hosts":
+            doc = {"known_hosts": str(TrustStore.for_inventory(Path(argv[1])).known_hosts)}
         else:
-            print(json.dumps({"error": "usage: plan INVENTORY DEVICE OUT_DIR | credentials INVENTORY DEVICE"}))
+            print(json.dumps({"error": "usage: plan INVENTORY DEVICE OUT_DIR | credentials INVENTORY DEVICE | "
+                                       "known-hosts INVENTORY"}))
             return 2
     except NetkitError as e:
         print(json.dumps({"error": str(e)}))

@@ -18,6 +18,7 @@ from netkit.monitor.as_code.rules import header_text, promtool_path
 from netkit.monitor.as_code.rules_devices import EXPORTER_JOB
 from netkit.monitor.as_code.rules_windows import WindowSet, duration
 from netkit.monitor.as_code.slo import SITE_DOWN_ALERT
+from netkit.monitor.exporter.webconfig import ExporterScrape
 
 INTERFACE_ALERTS = "NetkitInterfaceDown|NetkitInterfaceErrors|NetkitUplinkSaturated"
 
@@ -30,6 +31,7 @@ class PrometheusSettings:
     self_address: str = "127.0.0.1:9090"
     scrape_interval_s: int = 15
     evaluation_interval_s: int = 30
+    exporter_scrape: ExporterScrape | None = None  # https + basic auth to exporters behind a web-config
 
 
 def prometheus_settings_for(windows: WindowSet, **overrides: Any) -> PrometheusSettings:
@@ -47,7 +49,8 @@ def prometheus_config(s: PrometheusSettings, header: list[str]) -> str:
         "rule_files": list(s.rule_files),
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": list(s.alertmanagers)}]}]},
         "scrape_configs": [
-            {"job_name": EXPORTER_JOB, "file_sd_configs": [{"files": list(s.file_sd), "refresh_interval": "30s"}]},
+            {"job_name": EXPORTER_JOB, **(s.exporter_scrape.scrape_config() if s.exporter_scrape else {}),
+             "file_sd_configs": [{"files": list(s.file_sd), "refresh_interval": "30s"}]},
             {"job_name": "prometheus", "static_configs": [{"targets": [s.self_address]}]},
         ],
     }

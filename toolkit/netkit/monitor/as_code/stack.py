@@ -35,6 +35,7 @@ from netkit.monitor.as_code.rules_config import (
 from netkit.monitor.as_code.rules_links import Links
 from netkit.monitor.as_code.rules_windows import PRODUCTION, WindowSet
 from netkit.monitor.exporter.daemon import monitor_dir
+from netkit.monitor.exporter.webconfig import ExporterScrape
 from netkit.procs import process_alive, read_pid
 
 PROMETHEUS = "prometheus"
@@ -55,6 +56,7 @@ class StackSettings:
     alertmanager: AlertmanagerSettings = field(default_factory=AlertmanagerSettings)
     links: Links = field(default_factory=Links)
     retention: str = "15d"
+    exporter_scrape: ExporterScrape | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def write_config(inv: Inventory, s: StackSettings, directory: Path) -> None:
     # One exporter per shard, in shard order, exactly as `netkit monitor targets` writes them.
     write_targets(plan_targets(inv, len(s.exporters), list(s.exporters)), directory / "targets")
     prom = prometheus_settings_for(s.windows, alertmanagers=(s.alertmanager_listen,),
-                                   self_address=s.prometheus_listen)
+                                   self_address=s.prometheus_listen, exporter_scrape=s.exporter_scrape)
     (directory / "prometheus.yml").write_text(prometheus_config(prom, _header("Prometheus")), encoding="utf-8")
     check_prometheus_config(directory / "prometheus.yml")
     am_text = alertmanager_config(inv, s.alertmanager, _header("Alertmanager"))

@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 from netkit.errors import InputError
 from netkit.monitor.exporter.cache import MonitorCache
 from netkit.monitor.exporter.families import render_metrics
+from netkit.monitor.exporter.webconfig import WebConfig
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -28,15 +29,24 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 class MetricsServer:
-    def __init__(self, cache: MonitorCache, collectors: list[Collector], listen: tuple[str, int]) -> None:
+    def __init__(self, cache: MonitorCache, collectors: list[Collector], listen: tuple[str, int],
+                 web: WebConfig | None = None) -> None:
         self.cache = cache
         self.collectors = collectors
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = 30  # a client that connects and says nothing does not hold a thread forever
+
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
-                if path == "/metrics":
+                if web is not None and not web.authorized(self.headers.get("Authorization")):
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="netkit"')
+                    self.send_header("Content-Length", "13")
+                    self.end_headers()
+                    self.wfile.write(b"Unauthorized\n")
+                elif path == "/metrics":
                     body = server.scrape()
                     self._send(200, CONTENT_TYPE, body)
                 elif path in ("/", "/healthz"):
@@ -59,6 +69,10 @@ class MetricsServer:
             self.httpd = ThreadingHTTPServer(listen, Handler)
         except OSError as e:
             raise InputError(f"cannot listen on {listen[0]}:{listen[1]}: {e.strerror or e}") from e
+        if web is not None and (ctx := web.ssl_context()) is not None:
+            # The handshake happens in the handler's thread, so a silent client never blocks accept().
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
+            self.httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # handshake noise
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="netkit-metrics", daemon=True)
 

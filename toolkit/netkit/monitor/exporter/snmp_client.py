@@ -213,14 +213,21 @@ class PysnmpTransport:
         return list(varbinds)  # already (oid tuple, value) pairs: see snmp_fastpdu
 
     async def get(self, oids: Sequence[Oid]) -> list[VarBind]:
-        return await self._request(_GET, list(oids))
+        return self._at_most(await self._request(_GET, list(oids)), len(oids))
 
     async def bulk(self, oids: Sequence[Oid], max_repetitions: int) -> list[VarBind]:
-        return await self._request(_BULK, 0, max_repetitions, list(oids))
+        return self._at_most(await self._request(_BULK, 0, max_repetitions, list(oids)), len(oids) * max_repetitions)
+
+    def _at_most(self, varbinds: list[VarBind], asked: int) -> list[VarBind]:
+        """An agent answering more than it was asked is broken or hostile: fail it, do not keep its answer."""
+        if len(varbinds) > asked:
+            raise SnmpError("other", f"{self.name} ({self.agent.host}): answered {len(varbinds)} varbinds to a "
+                            f"request for at most {asked}")
+        return varbinds
 
 
 async def walk_columns(transport: SnmpTransport, columns: Sequence[Oid], max_varbinds: int = 100,
-                       max_rows: int = 100_000) -> list[dict[Oid, Value]]:
+                       max_rows: int = 20_000) -> list[dict[Oid, Value]]:
     """Walk several table columns at once with GETBULK; for each column, {row index: value}.
 
     Each request asks only for the columns not finished yet, with max-repetitions sized so a response
@@ -242,14 +249,19 @@ async def walk_columns(transport: SnmpTransport, columns: Sequence[Oid], max_var
             if col in finished:
                 continue
             root = columns[col]
-            if value is None or name[:len(root)] != root or name <= cursor[col]:
+            if value is None or name[:len(root)] != root:
                 finished.add(col)
                 continue
+            if name <= cursor[col]:  # a looping agent would be walked forever
+                raise SnmpError("other", f"{getattr(transport, 'name', 'agent')}: OID not increasing in column "
+                                f"{'.'.join(map(str, root))}: {'.'.join(map(str, name))} after "
+                                f"{'.'.join(map(str, cursor[col]))}")
             result[col][name[len(root):]] = value
             cursor[col] = name
             progressed = True
-            if len(result[col]) >= max_rows:
-                finished.add(col)
+            if len(result[col]) > max_rows:  # an endless table: refuse it rather than hold it
+                raise SnmpError("other", f"{getattr(transport, 'name', 'agent')}: column {'.'.join(map(str, root))} "
+                                f"has more than {max_rows} rows (an agent that never ends its table?)")
         active = [c for c in active if c not in finished]
         if not progressed:
             break

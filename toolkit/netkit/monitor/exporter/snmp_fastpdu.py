@@ -94,12 +94,27 @@ def install(engine: SnmpEngine) -> bool:
 
 
 # ------------------------------------------------------------------------------ BER
-def _length(data: bytes, pos: int) -> tuple[int, int]:
+MAX_ARCS = 128  # RFC 2578 §3.5: at most 128 sub-identifiers, each below 2**32
+MAX_ARC_BYTES = 5  # 2**32 - 1 takes five base-128 digits
+
+
+def _length(data: bytes, pos: int, limit: int) -> tuple[int, int]:
+    """The length at `pos` and where its contents start; ValueError unless they end by `limit`."""
+    if pos >= limit:
+        raise ValueError(f"truncated at offset {pos}")
     first = data[pos]
     if first < 0x80:
-        return first, pos + 1
-    n = first & 0x7F
-    return int.from_bytes(data[pos + 1:pos + 1 + n], "big"), pos + 1 + n
+        length, start = first, pos + 1
+    else:
+        n = first & 0x7F
+        if n == 0 or n > 4:  # indefinite lengths are not BER for SNMP; 4 bytes already allow 4 GiB
+            raise ValueError(f"bad length form 0x{first:02x} at offset {pos}")
+        if pos + 1 + n > limit:
+            raise ValueError(f"truncated length at offset {pos}")
+        length, start = int.from_bytes(data[pos + 1:pos + 1 + n], "big"), pos + 1 + n
+    if start + length > limit:
+        raise ValueError(f"length {length} at offset {pos} runs past the end ({limit})")
+    return length, start
 
 
 _HIGH_BIT = bytes(0x80 if b & 0x80 else 0 for b in range(256))  # bytes.translate table: continuation bytes
@@ -107,17 +122,24 @@ _HIGH_BIT = bytes(0x80 if b & 0x80 else 0 for b in range(256))  # bytes.translat
 
 def _oid(data: bytes, start: int, end: int) -> Oid:
     body = data[start:end]
+    if not body or body[-1] & 0x80:
+        raise ValueError(f"empty or unterminated OID at offset {start}")
     # Subidentifiers below 128 are one byte each: take them in one C-level step up to the first one of
     # several bytes (for IF-MIB columns, everything but an ifIndex of 128 and more).
     split = body.translate(_HIGH_BIT).find(0x80)
     arcs = list(body if split == -1 else body[:split])
     if split != -1:
-        value = 0
+        value = digits = 0
         for byte in body[split:]:
             value = (value << 7) | (byte & 0x7F)
+            digits += 1
+            if digits > MAX_ARC_BYTES:  # a hostile arc could otherwise grow without bound
+                raise ValueError(f"OID sub-identifier longer than {MAX_ARC_BYTES} bytes at offset {start}")
             if byte < 0x80:
                 arcs.append(value)
-                value = 0
+                value = digits = 0
+    if len(arcs) > MAX_ARCS:
+        raise ValueError(f"OID of more than {MAX_ARCS} sub-identifiers at offset {start}")
     first = arcs[0] if arcs else 0
     head = (0, first) if first < 40 else (1, first - 40) if first < 80 else (2, first - 80)
     return head + tuple(arcs[1:])
@@ -186,15 +208,19 @@ def decode_varbinds(data: bytes) -> list[tuple[Oid, Value]]:
     while pos < end:
         if data[pos] != 0x30:
             raise ValueError(f"not a VarBind at offset {pos}")
-        vb_len, pos = _length(data, pos + 1)
+        vb_len, pos = _length(data, pos + 1, end)
         vb_end = pos + vb_len
-        if data[pos] != 0x06:
+        if pos >= vb_end or data[pos] != 0x06:
             raise ValueError(f"VarBind without an OID at offset {pos}")
-        oid_len, oid_start = _length(data, pos + 1)
+        oid_len, oid_start = _length(data, pos + 1, vb_end)
         name = _oid(data, oid_start, oid_start + oid_len)
         pos = oid_start + oid_len
+        if pos >= vb_end:
+            raise ValueError(f"VarBind without a value at offset {pos}")
         tag = data[pos]
-        val_len, val_start = _length(data, pos + 1)
+        val_len, val_start = _length(data, pos + 1, vb_end)
+        if val_start + val_len != vb_end:
+            raise ValueError(f"VarBind at offset {pos} has {vb_end - val_start - val_len} stray bytes")
         out.append((name, _value(tag, data, val_start, val_start + val_len)))
         pos = vb_end
     return out
