@@ -55,6 +55,7 @@ class StackSettings:
     alertmanager: AlertmanagerSettings = field(default_factory=AlertmanagerSettings)
     links: Links = field(default_factory=Links)
     retention: str = "15d"
+    watchers: tuple[str, ...] = ()  # `netkit backup serve --listen` addresses to scrape
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def write_config(inv: Inventory, s: StackSettings, directory: Path) -> None:
     # One exporter per shard, in shard order, exactly as `netkit monitor targets` writes them.
     write_targets(plan_targets(inv, len(s.exporters), list(s.exporters)), directory / "targets")
     prom = prometheus_settings_for(s.windows, alertmanagers=(s.alertmanager_listen,),
-                                   self_address=s.prometheus_listen)
+                                   self_address=s.prometheus_listen, watchers=s.watchers)
     (directory / "prometheus.yml").write_text(prometheus_config(prom, _header("Prometheus")), encoding="utf-8")
     check_prometheus_config(directory / "prometheus.yml")
     am_text = alertmanager_config(inv, s.alertmanager, _header("Alertmanager"))

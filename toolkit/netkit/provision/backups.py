@@ -105,6 +105,22 @@ class BackupStore:
         self._git("commit", "-q", "--allow-empty", "-m", message, f"--author={who} <{who}@netkit>")
         return self._git("rev-parse", "HEAD").strip()
 
+    def save_changed(self, site: str, device: str, text: str, author: str, message: str) -> str | None:
+        """Write one device's config and commit it only if it differs from the stored one (the watcher's
+        backups: an unchanged configuration makes no commit). Returns the new commit id, or None."""
+        with self._exclusive():
+            self.init()
+            path = self.root / self.rel(site, device)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text if text.endswith("\n") else text + "\n")
+            os.chmod(path, 0o600)
+            self._git("add", "--", self.rel(site, device))
+            if not self._git("status", "--porcelain", "--", self.rel(site, device)).strip():
+                return None
+            self._git("commit", "-q", "-m", message, f"--author={author} <{author}@netkit>", "--",
+                      self.rel(site, device))
+            return self._git("rev-parse", "HEAD").strip()
+
     # ------------------------------------------------------------------ read
     def resolve(self, backup_id: str) -> str:
         if not _ID.match(backup_id):
