@@ -267,3 +267,34 @@ def test_state_file_is_json(tmp_path: Path) -> None:
 
     save_state(WatchState(), tmp_path / "s.json")
     assert json.loads((tmp_path / "s.json").read_text())["version"] == 1
+
+
+def test_the_compliance_report_per_ministry(lab: Inventory, tmp_path: Path) -> None:
+    from netkit.cli.app import app
+    from netkit.watch.report import build_compliance_report
+    from netkit.watch.report_html import to_html
+    from netkit.watch.state import WatchState
+    from typer.testing import CliRunner
+
+    store = tmp_path / "backups"
+    drifted = (DATA / "moj-hq-r1.drifted.cfg").read_text() + " neighbor 1.2.3.4 password s3cr3t-pw\n"
+    (store / SITE).mkdir(parents=True)
+    (store / SITE / f"{ROUTER}.cfg").write_text(drifted)
+    state = WatchState()
+    state.device(ROUTER).success, state.device(ROUTER).last_success, state.device(ROUTER).commits = True, 1e9, 4
+    report = build_compliance_report(lab, store, state, Masker(["s3cr3t-pw"]), "moj")
+    assert [m.code for m in report.ministries] == ["moj"]
+    rows = {d.device: d for d in report.ministries[0].devices}
+    assert rows[ROUTER].compliant is False and rows[ROUTER].drift_lines > 0 and rows[ROUTER].changes == 4
+    assert rows[ROUTER].features["interfaces"] is False and rows[ROUTER].features["snmp"] is True
+    assert rows["moj-herat-r1"].compliant is None and "no backup" in rows["moj-herat-r1"].error
+    html = to_html(report)
+    assert "Ministry of Justice (moj)" in html and "DRIFTED" in html and "Remediation for moj-hq-r1" in html
+    assert "s3cr3t-pw" not in html
+    with pytest.raises(InputError, match="no ministry"):
+        build_compliance_report(lab, store, state, Masker(), "nope")
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["report", "compliance", "--ministry", "moj", "--backups", str(store),
+                                      "--state-file", str(tmp_path / "none.json"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 drifted" in result.output and "<table>" in out.read_text()
