@@ -298,3 +298,27 @@ def test_the_compliance_report_per_ministry(lab: Inventory, tmp_path: Path) -> N
                                       "--state-file", str(tmp_path / "none.json"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "1 drifted" in result.output and "<table>" in out.read_text()
+
+
+def test_drift_alerts_go_to_engineering_and_never_page_a_ministry(lab: Inventory, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from netkit.monitor.rules_config import alertmanager_file
+    from netkit.monitor.rules_links import Links
+    from netkit.monitor.rules_windows import PRODUCTION
+    from netkit.watch.alerting import config_group
+
+    if not shutil.which("amtool"):
+        pytest.skip("amtool not installed")
+    rules = {r.alert: r for r in config_group(PRODUCTION, Links()).rules}  # type: ignore[union-attr]
+    assert rules["NetkitConfigDrift"].labels == {"severity": "ticket", "team": "engineering"}
+    (tmp_path / "am.yml").write_text(alertmanager_file(lab, PRODUCTION))
+    for severity in ("ticket", "page"):
+        proc = subprocess.run(["amtool", "config", "routes", "test", f"--config.file={tmp_path / 'am.yml'}",
+                               "alertname=NetkitConfigDrift", "team=engineering", "ministry=moj",
+                               f"severity={severity}", "device=moj-hq-r1"], capture_output=True, text=True)
+        assert proc.stdout.strip() == "engineering", proc.stdout + proc.stderr
+    proc = subprocess.run(["amtool", "config", "routes", "test", f"--config.file={tmp_path / 'am.yml'}",
+                           "alertname=NetkitSiteDown", "ministry=moj", "severity=page"], capture_output=True, text=True)
+    assert proc.stdout.strip() == "moj-page"

@@ -108,17 +108,24 @@ class BackupStore:
     def save_changed(self, site: str, device: str, text: str, author: str, message: str) -> str | None:
         """Write one device's config and commit it only if it differs from the stored one (the watcher's
         backups: an unchanged configuration makes no commit). Returns the new commit id, or None."""
+        text = text if text.endswith("\n") else text + "\n"
         with self._exclusive():
             self.init()
             path = self.root / self.rel(site, device)
+            if path.is_file() and path.read_text() == text:
+                return None  # the usual case of a scheduled backup: no git process at all
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text if text.endswith("\n") else text + "\n")
+            path.write_text(text)
             os.chmod(path, 0o600)
-            self._git("add", "--", self.rel(site, device))
-            if not self._git("status", "--porcelain", "--", self.rel(site, device)).strip():
-                return None
-            self._git("commit", "-q", "-m", message, f"--author={author} <{author}@netkit>", "--",
-                      self.rel(site, device))
+            try:
+                self._git("add", "--", self.rel(site, device))
+                if not self._git("status", "--porcelain", "--", self.rel(site, device)).strip():
+                    return None
+                self._git("commit", "-q", "-m", message, f"--author={author} <{author}@netkit>", "--",
+                          self.rel(site, device))
+            except NetkitError:
+                path.unlink(missing_ok=True)  # so the next backup writes and commits it again
+                raise
             return self._git("rev-parse", "HEAD").strip()
 
     # ------------------------------------------------------------------ read
