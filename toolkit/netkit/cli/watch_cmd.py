@@ -34,6 +34,7 @@ def serve_command(
     """Watch every device: back it up on its group's schedule and at once when it reports a configuration
     change by syslog; commit only changes; export backup and compliance metrics. Runs until SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("paramiko").setLevel(logging.WARNING)  # two lines per SSH session otherwise
     inv = open_inventory(inventory)
     opts = ServeOptions(
         metrics_listen=parse_listen(listen), syslog_listen=parse_listen(syslog_listen) if syslog_listen else None,

@@ -57,6 +57,6 @@ class WatchCollector(Collector):
                 drift.add_metric(labels, ds.drift_lines)
         syslog = CounterMetricFamily("netkit_syslog_messages", "Syslog datagrams received, by what became of them.",
                                      labels=["result"])
-        for result, count in sorted(st.syslog_messages.items()):
+        for result, count in sorted(dict(st.syslog_messages).items()):  # a copy: the loop may add a key
             syslog.add_metric([result], count)
         yield from (attempt, success_ts, success, commits, events, compliant, drift, syslog)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import time
 from collections.abc import Callable
@@ -84,9 +85,11 @@ class Watcher:
         self.dirty = True
 
     # ------------------------------------------------------------------ scheduling
-    def due(self, now: float) -> list[BackupRequest]:
-        """Devices to back up now: reported changes first (after their quiet period), then the schedule."""
-        changed, scheduled = [], []
+    def due(self, now: float, limit: int | None = None) -> list[BackupRequest]:
+        """Devices to back up now: reported changes first (after their quiet period), then the schedule,
+        longest overdue first; at most `limit` (the free workers)."""
+        changed: list[BackupRequest] = []
+        scheduled: list[tuple[float, str]] = []
         for name, dev in self.inv.devices.items():
             if name in self.running or name not in self.settings.intervals:
                 continue
@@ -94,9 +97,14 @@ class Watcher:
             if ds.pending_since and now - self.last_event.get(name, ds.pending_since) >= self.settings.debounce_s:
                 changed.append(BackupRequest(dev, "syslog", tuple(ds.pending_users), tuple(ds.pending_commands)))
             elif ds.next_due <= now:
-                scheduled.append((ds.next_due, BackupRequest(dev, "schedule" if ds.success is not None else "start")))
-        scheduled.sort(key=lambda x: x[0])
-        return changed + [r for _, r in scheduled]
+                scheduled.append((ds.next_due, name))
+        if limit is not None:
+            changed = changed[:limit]
+        room = len(scheduled) if limit is None else max(limit - len(changed), 0)
+        first = heapq.nsmallest(room, scheduled) if room < len(scheduled) else sorted(scheduled)
+        devices, states = self.inv.devices, self.state.devices
+        return changed + [BackupRequest(devices[n], "schedule" if states[n].success is not None else "start")
+                          for _, n in first]
 
     def record(self, req: BackupRequest, out: BackupOutcome) -> None:
         ds = self.state.device(req.device.name)
@@ -142,7 +150,7 @@ class Watcher:
         tasks: set[asyncio.Task[None]] = set()
         while not stop.is_set():
             free = self.settings.concurrency - len(self.running)
-            for req in self.due(self.clock())[:max(free, 0)]:
+            for req in self.due(self.clock(), free) if free > 0 else []:
                 self.running.add(req.device.name)
                 task = asyncio.create_task(self._one(req, sem))
                 tasks.add(task)
