@@ -322,3 +322,40 @@ def test_drift_alerts_go_to_engineering_and_never_page_a_ministry(lab: Inventory
     proc = subprocess.run(["amtool", "config", "routes", "test", f"--config.file={tmp_path / 'am.yml'}",
                            "alertname=NetkitSiteDown", "ministry=moj", "severity=page"], capture_output=True, text=True)
     assert proc.stdout.strip() == "moj-page"
+
+
+def test_the_loop_backs_up_at_start_then_only_on_a_notice(lab: Inventory, tmp_path: Path) -> None:
+    import time
+
+    from netkit.watch.state import WatchState
+
+    fetched: list[str] = []
+    clean = (DATA / "moj-hq-r1.remediated.cfg").read_text()
+
+    def fetch(dev: object) -> str:
+        fetched.append(dev.name)  # type: ignore[attr-defined]
+        return clean
+
+    w = Watcher(inv=lab, store=BackupStore(tmp_path / "backups"), state=WatchState(),
+                state_path=tmp_path / "state.json", settings=WatchSettings(
+                    intervals={ROUTER: 3600.0}, debounce_s=0.05, tick_s=0.01), fetch=fetch,
+                intended={ROUTER: render_device(lab, ROUTER)}, masker=Masker())
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(w.run(stop))
+        while not fetched or ROUTER in w.running:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        assert fetched == [ROUTER] and w.earliest > time.time() + 3000  # nothing due for an hour: no scans
+        w.on_syslog(ROUTER, parse(format_5424("r", "frr", FRR_LINES[2], "-"), "x"))
+        deadline = time.monotonic() + 5
+        while w.state.devices[ROUTER].pending_since and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        stop.set()
+        await task
+
+    asyncio.run(main())
+    assert fetched == [ROUTER, ROUTER]
+    assert w.state.devices[ROUTER].backups == 2 and w.state.devices[ROUTER].commits == 1
+    assert load_state(tmp_path / "state.json").devices[ROUTER].change_events == 1
