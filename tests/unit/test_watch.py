@@ -81,10 +81,12 @@ def test_ssh_sessions_name_who_is_logged_in() -> None:
         classify(parse(format_5424("r", "sshd", SSHD_LOGOUT, "-"), "x"))
     assert login == SshSession("netkit-lab-60a177", "198.19.0.1:40522", True)
     assert isinstance(login, SshSession) and isinstance(logout, SshSession)
-    sessions.update("r1", login)
-    assert sessions.users("r1") == ["netkit-lab-60a177"] and sessions.users("r2") == []
-    sessions.update("r1", logout)
-    assert sessions.users("r1") == []
+    sessions.update("r1", login, 100.0)
+    assert sessions.users("r1", 101, 102) == ["netkit-lab-60a177"] and sessions.users("r2", 101, 102) == []
+    sessions.update("r1", logout, 110.0)
+    assert sessions.users("r1", 105, 120) == ["netkit-lab-60a177"]  # a change seen just after the logout
+    assert sessions.users("r1", 200, 210) == []  # long after
+    assert sessions.users("r1", 50, 60) == []  # before the login
 
 
 # ---------------------------------------------------------------- intervals and state
@@ -260,6 +262,8 @@ def test_the_listener_maps_senders_to_devices_and_drops_strangers(lab: Inventory
     assert counts == {"device": 1, "unknown_sender": 1}
     with pytest.raises(InputError, match="NOC-side IP"):
         asyncio.run(listen(("noc.example", 514), senders, lambda d, m: None, lambda r: None))
+    with pytest.raises(InputError, match="every interface"):
+        asyncio.run(listen(("0.0.0.0", 514), senders, lambda d, m: None, lambda r: None))
 
 
 def test_state_file_is_json(tmp_path: Path) -> None:

@@ -219,7 +219,7 @@ def start_script(plan: LabPlan, device: DevicePlan, files: DeviceFiles) -> str:
         lines.append(
             f"setsid {sys.executable} -m netkit.lab.syslog_forward --host {device.name} "
             f"--source {device.mgmt_address.ip} --to {plan.host_mgmt_address.ip}:{LAB_SYSLOG_PORT} "
-            f"--file frr={frr_log(device)} --file sshd={files.sshd_log} </dev/null >>{files.syslog_log} 2>&1 & "
+            f"--file sshd={files.sshd_log} --file frr={frr_log(device)} </dev/null >>{files.syslog_log} 2>&1 & "
             f"echo $! > {files.syslog_pid}")
     return "\n".join(lines) + "\n"
 

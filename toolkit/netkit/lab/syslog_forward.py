@@ -61,6 +61,7 @@ def main() -> None:
     host, _, port = a.to.rpartition(":")
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((a.source, 0))
+    # In the order given: the lab gives sshd's log first, so a login precedes the commands of its session.
     followers = [Follower(t, Path(f)) for t, _, f in (spec.partition("=") for spec in a.file)]
     for f in followers:
         f.lines()  # start at the end of what exists already

@@ -58,19 +58,35 @@ def classify(msg: SyslogMessage) -> Event | None:
     return None
 
 
+@dataclass
+class _Session:
+    user: str
+    opened: float
+    closed: float | None = None
+
+
 class Sessions:
-    """Open SSH sessions per device, to name who typed a command that FRR logs without a user."""
+    """SSH sessions per device, to name who typed a command that FRR logs without a user. Closed sessions
+    are kept a while: a short session (a script, `ssh dev 'vtysh -c ...'`) may close before its commands'
+    log lines arrive, which travel in another file and datagram."""
+
+    KEEP_S = 300.0
+    SLACK_S = 2.0
 
     def __init__(self) -> None:
-        self._open: dict[str, dict[str, str]] = {}
+        self._by_device: dict[str, dict[str, _Session]] = {}
 
-    def update(self, device: str, event: SshSession) -> None:
-        sessions = self._open.setdefault(device, {})
+    def update(self, device: str, event: SshSession, now: float) -> None:
+        sessions = self._by_device.setdefault(device, {})
         if event.opened:
-            sessions[event.session] = event.user
-        else:
-            sessions.pop(event.session, None)
+            sessions[event.session] = _Session(event.user, now)
+        elif (s := sessions.get(event.session)) is not None:
+            s.closed = now
+        for key in [k for k, s in sessions.items() if s.closed is not None and now - s.closed > self.KEEP_S]:
+            del sessions[key]
 
-    def users(self, device: str) -> list[str]:
-        """Users with a session open on the device, most recent login last."""
-        return list(dict.fromkeys(self._open.get(device, {}).values()))
+    def users(self, device: str, start: float, end: float) -> list[str]:
+        """Users with a session open at some moment between `start` and `end`, by login time."""
+        found = sorted((s.opened, s.user) for s in self._by_device.get(device, {}).values()
+                       if s.opened <= end + self.SLACK_S and (s.closed is None or s.closed >= start - self.SLACK_S))
+        return list(dict.fromkeys(user for _, user in found))

@@ -42,9 +42,12 @@ async def listen(address: tuple[str, int], senders: dict[str, str], handler: Han
                  count: Counter) -> asyncio.DatagramTransport:
     """Bind the UDP listener on `address` (give the NOC-side address, never 0.0.0.0 by default)."""
     try:
-        ipaddress.ip_address(address[0])
+        ip = ipaddress.ip_address(address[0])
     except ValueError as e:
         raise InputError(f"--syslog-listen {address[0]!r}: give the NOC-side IP address to bind") from e
+    if ip.is_unspecified:
+        raise InputError(f"--syslog-listen {address[0]}: every interface would receive syslog; give the NOC-side "
+                         "address (the lab: its host's management address, e.g. 198.19.0.1)")
     loop = asyncio.get_running_loop()
     try:
         transport, _ = await loop.create_datagram_endpoint(lambda: SyslogProtocol(senders, handler, count),

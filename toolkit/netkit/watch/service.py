@@ -68,7 +68,7 @@ class Watcher:
         if event is None:
             return
         if isinstance(event, SshSession):
-            self.sessions.update(device, event)
+            self.sessions.update(device, event, self.clock())
             return
         self.on_change(device, event)
 
@@ -82,8 +82,8 @@ class Watcher:
             if len(ds.pending_commands) < MAX_PENDING_COMMANDS:
                 ds.pending_commands.append(command)
             log.info("%s: change reported: %s", device, command)
-        users = [event.user] if event.user else self.sessions.users(device)
-        ds.pending_users = list(dict.fromkeys([*ds.pending_users, *users]))
+        if event.user:  # a vendor notice names the user; FRR's lines are matched with sessions at backup time
+            ds.pending_users = list(dict.fromkeys([*ds.pending_users, event.user]))
         ds.pending_since = ds.pending_since or now
         self.last_event[device] = now
         self.dirty = self.wake = True
@@ -102,7 +102,8 @@ class Watcher:
             if ds.pending_since:
                 ready = self.last_event.get(name, ds.pending_since) + self.settings.debounce_s
                 if ready <= now:
-                    changed.append(BackupRequest(dev, "syslog", tuple(ds.pending_users), tuple(ds.pending_commands)))
+                    users = ds.pending_users or self.sessions.users(name, ds.pending_since, now)
+                    changed.append(BackupRequest(dev, "syslog", tuple(users), tuple(ds.pending_commands)))
                     continue
                 earliest = min(earliest, ready)
             if ds.next_due <= now:
