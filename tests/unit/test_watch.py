@@ -223,6 +223,11 @@ def test_a_device_that_is_down_fails_and_keeps_its_compliance(lab: Inventory, tm
     assert ds.success is False and ds.drift_lines == 0 and all(ds.compliance.values())
     assert "s3cr3t-pw" not in ds.error and "s3cr3t-pw" not in (tmp_path / "state.json").read_text()
     assert ds.next_due == clock.now + 60  # retried soon
+    w.on_syslog(ROUTER, parse(format_5424("r", "frr", FRR_LINES[2], "-"), "x"))
+    clock.now += 10
+    assert _run_due(w) == []  # a change reported by a device whose backup just failed waits for the retry
+    clock.now += 50
+    assert _run_due(w) == ["syslog"]
 
 
 def test_secrets_typed_by_hand_are_masked_in_commit_messages_and_state(lab: Inventory, tmp_path: Path) -> None:

@@ -101,6 +101,8 @@ class Watcher:
             ds = self.state.device(name)
             if ds.pending_since:
                 ready = self.last_event.get(name, ds.pending_since) + self.settings.debounce_s
+                if ds.success is False:  # it failed since: try again when the retry is due, not at once
+                    ready = max(ready, ds.next_due)
                 if ready <= now:
                     users = ds.pending_users or self.sessions.users(name, ds.pending_since, now)
                     changed.append(BackupRequest(dev, "syslog", tuple(users), tuple(ds.pending_commands)))
