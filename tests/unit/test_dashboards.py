@@ -15,6 +15,7 @@ from netkit.monitor.as_code.dashboards import DATASOURCE_UID, check_queries, con
 from netkit.monitor.as_code.dashboards_boards import all_dashboards
 from netkit.monitor.as_code.rules_build import DEFAULT_MONITORS_DIR
 from netkit.monitor.as_code.rules_links import DEVICE_UID, OVERVIEW_UID, SITE_UID
+from netkit.watch.alerting import DRIFT_UID
 from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,8 +34,8 @@ def _contract_names() -> set[str]:
     return names | {f"netkit_probe_rtt_seconds_{s}" for s in ("bucket", "sum", "count")}
 
 
-def test_three_dashboards_with_stable_uids(boards: dict[str, dict[str, Any]]) -> None:
-    assert sorted(boards) == sorted([OVERVIEW_UID, SITE_UID, DEVICE_UID])
+def test_four_dashboards_with_stable_uids(boards: dict[str, dict[str, Any]]) -> None:
+    assert sorted(boards) == sorted([OVERVIEW_UID, SITE_UID, DEVICE_UID, DRIFT_UID])
     for uid, data in boards.items():
         assert data["uid"] == uid and data["title"].startswith("netkit / ")
         assert "generated" in data["tags"]
@@ -105,5 +106,5 @@ def test_cli_writes_the_dashboards(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["monitor", "dashboards", "--out", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{u}.json" for u in (OVERVIEW_UID, SITE_UID,
-                                                                                      DEVICE_UID))
+                                                                                      DEVICE_UID, DRIFT_UID))
     assert json.loads(result.output)["queries"][SITE_UID] >= 20

@@ -74,6 +74,20 @@ def test_start_scripts(plan: LabPlan) -> None:
     service = daemons.start_script(plan, plan.devices["verify-svc"], daemons.DeviceFiles.of(plan, "verify-svc"))
     assert "netkit.lab.service_http --name verify-svc --address 198.18.0.193 --port 80" in service
     assert "frrinit" not in service
+    assert "syslog_forward" not in service
+
+
+def test_routers_log_every_command_and_forward_it_to_the_noc(plan: LabPlan) -> None:
+    dev = plan.devices["moj-herat-r1"]
+    options = [ln for ln in daemons.daemons_file(daemons.frr_log(dev)).splitlines() if "_options=" in ln]
+    assert options and all(f"--log file:{daemons.frr_log(dev)}" in ln and "--command-log-always" in ln
+                           for ln in options)
+    files = daemons.DeviceFiles.of(plan, "moj-herat-r1")
+    script = daemons.start_script(plan, dev, files)
+    forward = next(ln for ln in script.splitlines() if "netkit.lab.syslog_forward" in ln)
+    assert "--source 198.19.0.22 --to 198.19.0.1:514" in forward  # from the management address to the NOC
+    assert f"--file sshd={files.sshd_log}" in forward and f"echo $! > {files.syslog_pid}" in forward
+    assert daemons.daemon_pidfiles(dev, files)["syslog-forward"] == files.syslog_pid  # stopped by lab down
 
 
 def test_credentials_file_is_owner_only_and_netkit_reads_it(tmp_path: Path) -> None:

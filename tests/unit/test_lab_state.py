@@ -108,6 +108,6 @@ def test_health_problems_name_missing_namespaces_dead_daemons_and_dead_relays(tm
     problems = health_problems(plan, store)
     assert [p for p in problems if p.startswith("namespace ")] == \
         [f"namespace {ns} is missing" for ns in plan.namespaces]
-    assert "dc-core1: snmpd, sshd, watchfrr, zebra, bgpd, ospfd, staticd not running" in problems
+    assert "dc-core1: snmpd, sshd, watchfrr, zebra, bgpd, ospfd, staticd, syslog-forward not running" in problems
     assert problems[-1] == f"{link.name}: impairment relay not running"
     assert len(problems) == len(plan.namespaces) + len(plan.devices) + 1

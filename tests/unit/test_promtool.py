@@ -41,13 +41,13 @@ def test_promtool_check_rules_with_lint_fatal() -> None:
 def test_promtool_check_config_of_the_shipped_prometheus_yml() -> None:
     proc = _run("promtool", "check", "config", "prometheus.yml", cwd=RULES.parent)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "SUCCESS: 5 rule files found" in proc.stdout  # the *.test.yml files are not loaded as rules
+    assert "SUCCESS: 6 rule files found" in proc.stdout  # the *.test.yml files are not loaded as rules
 
 
 def test_amtool_check_config() -> None:
     proc = _run("amtool", "check-config", str(AM_CONFIG))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "3 inhibit rules" in proc.stdout and "9 receivers" in proc.stdout
+    assert "3 inhibit rules" in proc.stdout and "10 receivers" in proc.stdout
 
 
 @pytest.mark.parametrize(("labels", "receiver"), [
@@ -65,7 +65,7 @@ def test_alertmanager_routes_by_ministry_and_severity(labels: list[str], receive
 
 def test_generated_test_window_rules_pass_promtool(tmp_path: Path) -> None:
     result = generate_rules(load_inventory(DEFAULT_INVENTORY), tmp_path, TEST, Links())
-    assert len(result.files) == 5 and result.alerting_rules == 27
+    assert len(result.files) == 6 and result.alerting_rules == 29
 
 
 def test_promtool_refuses_broken_promql_with_its_own_message() -> None:

@@ -46,7 +46,7 @@ def test_up_starts_both_with_the_generated_rules(running: tuple[Path, stack.Stac
     assert state.running and all(p.ready for p in state.processes)
     groups = httpx.get(f"http://{settings.prometheus_listen}/api/v1/rules").json()["data"]["groups"]
     names = {g["name"] for g in groups}
-    assert "netkit-devices" in names and "netkit-slo-moj-herat" in names and len(names) == 7
+    assert "netkit-devices" in names and "netkit-slo-moj-herat" in names and len(names) == 8
     assert all(g["interval"] == TEST.evaluation_interval_s for g in groups)
     deadline = time.monotonic() + 15  # Prometheus discovers its Alertmanagers in the background
     while True:

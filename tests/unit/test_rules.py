@@ -42,7 +42,7 @@ def _parsed(inv: Inventory) -> dict[str, RuleFile]:
 
 def test_one_file_per_ministry_and_one_group_per_site(inv: Inventory) -> None:
     files = _parsed(inv)
-    assert sorted(files) == ["devices.rules.yml", "slo-mcit.rules.yml", "slo-moci.rules.yml", "slo-moj.rules.yml",
+    assert sorted(files) == ["config.rules.yml", "devices.rules.yml", "slo-mcit.rules.yml", "slo-moci.rules.yml", "slo-moj.rules.yml",
                              "slo-mowa.rules.yml"]
     assert [g.name for g in files["slo-moj.rules.yml"].groups] == [
         "netkit-slo-moj-balkh", "netkit-slo-moj-herat", "netkit-slo-moj-hq"]
@@ -168,6 +168,6 @@ def test_cli_rules_and_bad_windows(tmp_path: Path) -> None:
     data = json.loads(result.output)
     assert data["windows"] == "test" and data["sites"] == ["moci-hq", "moj-balkh", "moj-herat", "moj-hq",
                                                            "mowa-hq", "nat-dc"]
-    assert len(list(tmp_path.glob("*.rules.yml"))) == 5
+    assert len(list(tmp_path.glob("*.rules.yml"))) == 6  # 5 SLO and device files + the watcher's config.rules.yml
     result = runner.invoke(app, ["monitor", "rules", "--out", str(tmp_path), "--windows", "weekly"])
     assert result.exit_code == 2 and "choose one of production, test" in result.output

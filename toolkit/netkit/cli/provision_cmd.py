@@ -357,6 +357,9 @@ provision_app.command("resume")(resume)
 
 
 def register(app: typer.Typer) -> None:
+    from netkit.cli import watch_cmd
+
+    watch_cmd.register(backup_app)
     app.add_typer(provision_app, name="provision")
     app.add_typer(backup_app, name="backup")
     app.add_typer(diff_app, name="diff")

@@ -1,4 +1,5 @@
-"""`netkit report sla`: the monthly per-ministry report of every site against its agreement."""
+"""`netkit report sla`: the monthly per-ministry report of every site against its agreement;
+`netkit report compliance`: every device's configuration against its intent, per ministry."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from typing import Annotated
 
 import typer
 
-from netkit.cli.common import JsonOption, console, print_json
+from netkit.cli.common import InventoryOption, JsonOption, console, open_inventory, print_json
 from netkit.errors import InputError
 from netkit.monitor.sla_report.report import build_sla_report, parse_period
 from netkit.monitor.sla_report.report_prometheus import PrometheusClient
 from netkit.monitor.sla_report.report_render import to_csv, to_html
 
-report_app = typer.Typer(help="Reports for the ministries, read from Prometheus.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports for the ministries: SLA (from Prometheus), configuration compliance.",
+                         no_args_is_help=True)
 
 
 @report_app.command("sla")
@@ -45,6 +47,40 @@ def sla(
     console.print(f"[green]ok[/] {out}: {sites} sites of {len(report.ministries)} ministries for {period}"
                   f"{' (partial month)' if report.period.partial else ''}; {breached} breached an agreement",
                   highlight=False, soft_wrap=True)
+
+
+@report_app.command("compliance")
+def compliance_report(
+    ministry: Annotated[str | None, typer.Option(help="Only this ministry's devices (its code, e.g. moj).")] = None,
+    backups: Annotated[Path | None, typer.Option("--backups", help="Backup store [default: <state>/backups].",
+                                                 file_okay=False)] = None,
+    state_file: Annotated[Path | None, typer.Option(
+        "--state-file", help="The watcher's state [default: <state>/watch/state.json].")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the HTML here instead of standard output.")] = None,
+    inventory: InventoryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Every device's last backup against its intended configuration, per ministry and feature (HTML)."""
+    from netkit.paths import state_dir
+    from netkit.watch.report import build_compliance_report
+    from netkit.watch.report_html import to_html as compliance_html
+    from netkit.watch.serve import default_state_file, masker_for
+    from netkit.watch.state import load_state
+
+    inv = open_inventory(inventory)
+    report = build_compliance_report(inv, backups or state_dir() / "backups",
+                                     load_state(state_file or default_state_file()), masker_for(inv), ministry)
+    if json:
+        print_json(report.model_dump(mode="json"))
+        return
+    text = compliance_html(report)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    devices = [d for m in report.ministries for d in m.devices]
+    console.print(f"[green]ok[/] {out}: {len(devices)} devices of {len(report.ministries)} ministries; "
+                  f"{sum(1 for d in devices if d.compliant is False)} drifted", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

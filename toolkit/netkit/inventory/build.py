@@ -17,7 +17,7 @@ from netkit.inventory.derive import Deriver, HostEntry, SiteEntry
 from netkit.inventory.models import DeviceSpec, Inventory, Ministry, MinistrySpec, NetworkSpec, SiteSpec
 from netkit.inventory.problems import Problems
 
-KNOWN_VARS = ("netkit_network", "netkit_ministry", "netkit_site", "netkit_device")
+KNOWN_VARS = ("netkit_network", "netkit_ministry", "netkit_site", "netkit_device", "netkit_backup")
 
 __all__ = ["KNOWN_VARS", "build_inventory"]
 

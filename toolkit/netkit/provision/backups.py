@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from netkit.errors import EnvironmentProblem, InputError
+from netkit.errors import EnvironmentProblem, InputError, NetkitError
 from netkit.paths import enough_space, free_space
 
 _ID = re.compile(r"^[0-9a-f]{4,40}$")
@@ -161,6 +161,29 @@ class BackupStore:
                 self._git("checkout", "-q", "--", rel, check=False)
             else:
                 (self.root / rel).unlink(missing_ok=True)
+
+    def save_changed(self, site: str, device: str, text: str, author: str, message: str) -> str | None:
+        """Write one device's config and commit it only if it differs from the stored one (the watcher's
+        backups: an unchanged configuration makes no commit). Returns the new commit id, or None."""
+        text = text if text.endswith("\n") else text + "\n"
+        with self._exclusive():
+            self.init()
+            path = self.root / self.rel(site, device)
+            if path.is_file() and path.read_text() == text:
+                return None  # the usual case of a scheduled backup: no git process at all
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            os.chmod(path, 0o600)
+            try:
+                self._git("add", "--", self.rel(site, device))
+                if not self._git("status", "--porcelain", "--", self.rel(site, device)).strip():
+                    return None
+                self._git("commit", "-q", "-m", message, f"--author={author} <{author}@netkit>", "--",
+                          self.rel(site, device))
+            except NetkitError:
+                path.unlink(missing_ok=True)  # so the next backup writes and commits it again
+                raise
+            return self._git("rev-parse", "HEAD").strip()
 
     # ------------------------------------------------------------------ read
     def resolve(self, backup_id: str) -> str:

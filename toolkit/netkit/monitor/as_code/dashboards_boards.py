@@ -199,5 +199,7 @@ def device_interfaces() -> dict[str, Any]:
 
 def all_dashboards() -> dict[str, dict[str, Any]]:
     """uid -> dashboard JSON data."""
-    boards = [ministry_overview(), site_detail(), device_interfaces()]
+    from netkit.watch.dashboard import config_drift
+
+    boards = [ministry_overview(), site_detail(), device_interfaces(), config_drift()]
     return {b["uid"]: b for b in boards}

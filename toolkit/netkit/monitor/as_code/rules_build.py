@@ -47,6 +47,11 @@ def rule_texts(inv: Inventory, windows: WindowSet, links: Links,
     texts[f"devices{RULE_SUFFIX}"] = dump_rule_file(
         RuleFile(groups=[device_group(windows, links, policy)]),
         _header(inv, windows, "Device and interface alerts of every site."))
+    from netkit.watch.alerting import config_group
+
+    texts[f"config{RULE_SUFFIX}"] = dump_rule_file(
+        RuleFile(groups=[config_group(windows, links)]),
+        _header(inv, windows, "Configuration drift and backup alerts of `netkit backup serve` (engineering)."))
     return texts
 
 

@@ -32,6 +32,7 @@ class PrometheusSettings:
     scrape_interval_s: int = 15
     evaluation_interval_s: int = 30
     exporter_scrape: ExporterScrape | None = None  # https + basic auth to exporters behind a web-config
+    watchers: tuple[str, ...] = ()  # `netkit backup serve` metrics endpoints
 
 
 def prometheus_settings_for(windows: WindowSet, **overrides: Any) -> PrometheusSettings:
@@ -42,7 +43,7 @@ def prometheus_settings_for(windows: WindowSet, **overrides: Any) -> PrometheusS
 
 
 def prometheus_config(s: PrometheusSettings, header: list[str]) -> str:
-    data = {
+    data: dict[str, Any] = {
         "global": {"scrape_interval": duration(s.scrape_interval_s),
                    "evaluation_interval": duration(s.evaluation_interval_s),
                    "external_labels": {"monitor": "netkit"}},
@@ -54,6 +55,8 @@ def prometheus_config(s: PrometheusSettings, header: list[str]) -> str:
             {"job_name": "prometheus", "static_configs": [{"targets": [s.self_address]}]},
         ],
     }
+    if s.watchers:
+        data["scrape_configs"].append({"job_name": "netkit-watch", "static_configs": [{"targets": list(s.watchers)}]})
     return header_text(header) + yaml.safe_dump(data, sort_keys=False, width=200)
 
 
@@ -93,8 +96,11 @@ def alertmanager_config(inv: Inventory, s: AlertmanagerSettings, header: list[st
     """Route each ministry's alerts to its own page and ticket receivers, grouped per site; a site that is
     down silences its interface alerts, an unreachable device its own, a page the matching ticket."""
     base = s.webhook_base.rstrip("/")
-    routes = []
-    receivers = [_receiver("noc", f"{base}/noc/all")]
+    routes: list[dict[str, Any]] = []
+    receivers = [_receiver("noc", f"{base}/noc/all"), _receiver("engineering", f"{base}/engineering/all")]
+    # Configuration drift and backup alerts are the engineers' work, never a NOC page: matched first.
+    routes.append({"matchers": ['team="engineering"'], "receiver": "engineering",
+                   "group_by": ["alertname", "device"]})
     for code in sorted(inv.ministries):
         routes.append({
             "matchers": [f'ministry="{code}"'],

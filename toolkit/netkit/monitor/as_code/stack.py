@@ -57,6 +57,7 @@ class StackSettings:
     links: Links = field(default_factory=Links)
     retention: str = "15d"
     exporter_scrape: ExporterScrape | None = None
+    watchers: tuple[str, ...] = ()  # `netkit backup serve --listen` addresses to scrape
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ def write_config(inv: Inventory, s: StackSettings, directory: Path) -> None:
     # One exporter per shard, in shard order, exactly as `netkit monitor targets` writes them.
     write_targets(plan_targets(inv, len(s.exporters), list(s.exporters)), directory / "targets")
     prom = prometheus_settings_for(s.windows, alertmanagers=(s.alertmanager_listen,),
-                                   self_address=s.prometheus_listen, exporter_scrape=s.exporter_scrape)
+                                   self_address=s.prometheus_listen, exporter_scrape=s.exporter_scrape,
+                                   watchers=s.watchers)
     (directory / "prometheus.yml").write_text(prometheus_config(prom, _header("Prometheus")), encoding="utf-8")
     check_prometheus_config(directory / "prometheus.yml")
     am_text = alertmanager_config(inv, s.alertmanager, _header("Alertmanager"))
