@@ -185,3 +185,15 @@ def test_an_engine_without_the_raw_varbind_spec_is_refused(monkeypatch) -> None:
     with pytest.raises(SnmpError) as e:
         EnginePool().engine("test")
     assert e.value.reason == "other"
+
+
+def test_display_text_keeps_text_and_hexes_bytes() -> None:
+    from netkit.monitor.exporter.snmp_quirks import display_text
+
+    def raw(b: bytes) -> str:
+        return b.decode("utf-8", "surrogateescape")  # as snmp_fastpdu decodes an OCTET STRING
+    assert display_text(raw("uplink to Herat – ولایت".encode())) == "uplink to Herat – ولایت"
+    assert display_text(raw(b"Gi0/1\x00\x00")) == "Gi0/1"
+    assert display_text(raw(b"caf\xe9")) == "0x636166E9"
+    assert display_text(raw(b"\x00\x1b\x21\x3a\x4f\x01")) == "0x001B213A4F01"
+    assert display_text(None) == ""

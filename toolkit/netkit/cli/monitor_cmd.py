@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from netkit.cli import monitor_rules_cmd, monitor_web_cmd
+from netkit.cli import monitor_regions_cmd, monitor_rules_cmd, monitor_web_cmd
 from netkit.cli.common import InventoryOption, JsonOption, console, inventory_path, open_inventory, print_json
 from netkit.errors import InputError
 from netkit.monitor.as_code import filesd
@@ -231,4 +231,5 @@ def targets(
 def register(app: typer.Typer) -> None:
     monitor_rules_cmd.add_to(monitor_app)
     monitor_web_cmd.add_to(monitor_app)
+    monitor_regions_cmd.add_to(monitor_app)
     app.add_typer(monitor_app, name="monitor")

@@ -50,6 +50,16 @@ class SnmpError(NetkitError):
         self.reason = reason
 
 
+class SnmpTooBig(SnmpError):
+    """The agent answered tooBig (error-status 1): the response would not fit its message size; ask for less."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("other", message)
+
+
+TOO_BIG = 1  # error-status tooBig
+
+
 def oid(text: str) -> Oid:
     return tuple(int(p) for p in text.strip(".").split("."))
 
@@ -208,6 +218,8 @@ class PysnmpTransport:
                         "(wrong privacy key, or no access for the user?)")
                 forget_engine_id(self.engine, self.agent.host, self.agent.port)
             raise SnmpError(reason, f"{self.name} ({self.agent.host}): {indication}")
+        if status and int(status) == TOO_BIG:
+            raise SnmpTooBig(f"{self.name} ({self.agent.host}): tooBig (the agent's answer would exceed its message size)")
         if status and int(status):
             raise SnmpError("other", f"{self.name} ({self.agent.host}): {status.prettyPrint()} at index {index}")
         return list(varbinds)  # already (oid tuple, value) pairs: see snmp_fastpdu

@@ -191,7 +191,8 @@ def _value(tag: int, data: bytes, start: int, end: int) -> Value:
     if tag == 0x02:
         return int.from_bytes(data[start:end], "big", signed=True)
     if tag == 0x04 or tag == 0x44:
-        return data[start:end].decode("utf-8", "replace")
+        # surrogateescape keeps bytes that are not UTF-8 recoverable: see snmp_quirks.display_text
+        return data[start:end].decode("utf-8", "surrogateescape")
     if tag == 0x40:
         return ".".join(str(b) for b in data[start:end])
     if tag == 0x06:

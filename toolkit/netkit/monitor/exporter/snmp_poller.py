@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 
 from netkit.monitor.exporter.cache import DYNAMIC_COLUMNS, DeviceState, InterfaceRow, label_text
 from netkit.monitor.exporter.plan import INTERFACE_LABELS
-from netkit.monitor.exporter.snmp_client import Oid, SnmpError, SnmpTransport, Value, oid, walk_columns
+from netkit.monitor.exporter.snmp_client import Oid, SnmpError, SnmpTransport, Value, oid
+from netkit.monitor.exporter.snmp_quirks import (
+    IF_DESCR,
+    IF_SPEED,
+    LEGACY_COUNTER_OIDS,
+    ShrinkingWalk,
+    display_text,
+    interface_name,
+    merge_legacy,
+    needs_legacy,
+    rebooted,
+    speed_bps,
+)
 
 SYS_UPTIME = oid("1.3.6.1.2.1.1.3.0")
 SS_CPU_IDLE = oid("1.3.6.1.4.1.2021.11.11.0")
@@ -28,7 +40,8 @@ DYNAMIC_OIDS: tuple[Oid, ...] = tuple(oid(o) for o in (
     IF + "14", IF + "20", IF + "13", IF + "19",  # if{In,Out}Errors, if{In,Out}Discards
     IF + "8", IF + "7",  # ifOperStatus, ifAdminStatus
 ))
-STATIC_OIDS: tuple[Oid, ...] = (oid(IF_X + "1"), oid(IF_X + "18"), oid(IF_X + "15"))  # ifName, ifAlias, ifHighSpeed
+# ifName, ifAlias, ifHighSpeed; ifDescr and ifSpeed for agents without ifName or ifHighSpeed (snmp_quirks)
+STATIC_OIDS: tuple[Oid, ...] = (oid(IF_X + "1"), oid(IF_X + "18"), oid(IF_X + "15"), IF_DESCR, IF_SPEED)
 BGP_PEER_STATE = oid("1.3.6.1.2.1.15.3.1.2")  # index: peer address; 6 = established
 OSPF_NBR_STATE = oid("1.3.6.1.2.1.14.10.1.6")  # index: neighbour address + addressless index; 8 = full
 assert len(DYNAMIC_OIDS) == len(DYNAMIC_COLUMNS)
@@ -65,18 +78,20 @@ class DevicePoller:
         self.settings = settings or PollSettings()
         self.clock = clock
         self.static = StaticTable()
+        self.walker = ShrinkingWalk(self.settings.max_varbinds)
+        self.legacy_counters = False  # the agent lacks 64-bit counters for some interface: walk the 32-bit ones
 
     async def _refresh_static(self, agent: SnmpTransport) -> None:
-        names, aliases, speeds = await walk_columns(agent, STATIC_OIDS, self.settings.max_varbinds)
+        names, aliases, high_speeds, descrs, speeds = await self.walker.walk(agent, STATIC_OIDS)
         rows: dict[int, tuple[str, str, float | None, tuple[str, ...], str]] = {}
-        for suffix, name in names.items():
+        for suffix in names.keys() | descrs.keys():
             index = _index(suffix)
             if index is None:
                 continue
-            alias = aliases.get(suffix)
-            speed = speeds.get(suffix)
-            labels = (*self.state.spec.labels, str(name), str(alias or ""))
-            rows[index] = (str(name), str(alias or ""), float(speed) * 1e6 if isinstance(speed, int) else None,
+            name = interface_name(names.get(suffix), descrs.get(suffix), index)
+            alias = display_text(aliases.get(suffix))
+            labels = (*self.state.spec.labels, name, alias)
+            rows[index] = (name, alias, speed_bps(high_speeds.get(suffix), speeds.get(suffix)),
                            labels, label_text(INTERFACE_LABELS, labels))
         self.static = StaticTable(rows, self.clock())
 
@@ -90,13 +105,23 @@ class DevicePoller:
         try:
             agent = self.transport()
             scalars = dict(await agent.get(SCALARS))
-            if self._static_due():
+            uptime = _int(scalars.get(SYS_UPTIME))
+            restarted = rebooted(state.uptime_seconds, uptime / 100 if uptime is not None else None)
+            if self._static_due() or restarted:  # after a restart, ifIndexes may have been renumbered
                 await self._refresh_static(agent)
             columns = list(DYNAMIC_OIDS)
             if self.settings.routing_peers:
                 columns += [BGP_PEER_STATE, OSPF_NBR_STATE]
-            tables = await walk_columns(agent, columns, self.settings.max_varbinds)
-            indexes = {i for suffix in tables[0] for i in [_index(suffix)] if i is not None}
+            if self.legacy_counters:
+                columns += LEGACY_COUNTER_OIDS
+            tables = await self.walker.walk(agent, columns)
+            tables = self._fall_back_to_32_bits(tables)
+            if needs_legacy(tables[0], tables[8]) and not self.legacy_counters:
+                self.legacy_counters = True  # found out this cycle: ask for the 32-bit columns now and from now on
+                legacy = await self.walker.walk(agent, LEGACY_COUNTER_OIDS)
+                counters, _ = merge_legacy(tables[:len(LEGACY_COUNTER_OIDS)], legacy)
+                tables = counters + tables[len(LEGACY_COUNTER_OIDS):]
+            indexes = {i for suffix in tables[0].keys() | tables[8].keys() for i in [_index(suffix)] if i is not None}
             if indexes - self.static.rows.keys():  # an interface appeared: its name is needed now
                 await self._refresh_static(agent)
         except SnmpError as e:
@@ -112,6 +137,16 @@ class DevicePoller:
         state.last_success = self.clock()
         state.last_error = ""
         state.up = True
+
+    def _fall_back_to_32_bits(self, tables: list[dict[Oid, Value]]) -> list[dict[Oid, Value]]:
+        """Split off the 32-bit columns asked for at the end; fill the 64-bit columns' gaps with them."""
+        if not self.legacy_counters:
+            return tables
+        legacy = tables[-len(LEGACY_COUNTER_OIDS):]
+        tables = tables[:-len(LEGACY_COUNTER_OIDS)]
+        counters, used = merge_legacy(tables[:len(LEGACY_COUNTER_OIDS)], legacy)
+        self.legacy_counters = used  # an upgraded agent stops costing the extra columns
+        return counters + tables[len(LEGACY_COUNTER_OIDS):]
 
     def _store(self, scalars: dict[Oid, Value], tables: list[dict[Oid, Value]]) -> None:
         state = self.state
