@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from napalm_frr import parsers as frr_parsers
 from napalm_frr.diff import diff_text
-from netkit.config.parse import SYNTAX_FAMILY, parse
+from netkit.config.parse import parse
 from netkit.errors import InventoryError
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
 from netkit.inventory.credentials import Credentials
@@ -32,6 +32,7 @@ from netkit.monitor.exporter.shard import Shard
 from netkit.monitor.exporter.snmp_client import Oid, SnmpError, Value, VarBind, walk_columns
 from netkit.monitor.exporter.snmp_fastpdu import MAX_ARCS, _encode_length, decode_varbinds, encode_oid
 from netkit.monitor.exporter.webconfig import WebConfig
+from netkit.platforms import all_specs
 from netkit.provision.secrets_broker import SecretsBroker
 from pydantic import SecretStr
 
@@ -174,6 +175,9 @@ def test_walk_refuses_a_looping_and_an_endless_agent() -> None:
 
 
 # ------------------------------------------------------------------ config parsers
+SYNTAX_FAMILY = {s.name: s.syntax.family for s in all_specs() if s.syntax is not None}
+
+
 @FAST
 @given(st.text(max_size=800), st.sampled_from(sorted(SYNTAX_FAMILY)))
 def test_config_parser_takes_any_text(text: str, syntax: str) -> None:
