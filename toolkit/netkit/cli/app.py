@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 from typing import Annotated, Any
 
@@ -69,8 +70,13 @@ def _root(
     ] = False,
 ) -> None:
     """Exit codes: 0 success, 1 operation failed, 2 bad input (nothing changed), 3 environment missing."""
+    _tighten_state_dir()
+    atexit.register(_tighten_state_dir)  # and what the command itself created
+
+
+def _tighten_state_dir() -> None:
     with contextlib.suppress(OSError):  # a read-only machine may still render and validate
-        secure_state_dir()
+        secure_state_dir(create=False)
 
 
 commands.register_all(app)
