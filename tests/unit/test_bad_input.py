@@ -293,3 +293,16 @@ def test_a_message_with_brackets_is_printed_as_written(world: World, monkeypatch
     monkeypatch.setattr(provision_cmd, "choose_site", fail)
     code, output = _cli(world, monkeypatch, ["provision", "site", "moj-hq", "-i", str(world.inv.path)])
     assert code == 2 and "'^[a-z0-9][a-z0-9-]*$' and [bold]not markup[/bold]" in output
+
+
+def test_json_stays_json_even_for_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    from netkit.cli import inventory_cmd
+
+    def crash(path: Path) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(inventory_cmd, "load_inventory", crash)
+    result = CliRunner().invoke(app, ["inventory", "check", "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"ok": False, "error": "internal error: RuntimeError: a bug", "exit_code": 1,
+                                         "problems": []}

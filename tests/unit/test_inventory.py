@@ -153,6 +153,26 @@ def test_vault_encrypted_credentials_are_decrypted(copy: Path, tmp_path: Path,
     assert "Decryption failed" in " ".join(bad.value.problems)
 
 
+def test_vars_secrets_in_a_whole_encrypted_file_count_as_encrypted(copy: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    password_file = tmp_path / "vault-pass"
+    password_file.write_text("unit-test-vault-password\n")
+    all_yml = copy / "group_vars" / "all.yml"
+    text = all_yml.read_text()
+    assert "    lab: {source: lab}\n" in text
+    all_yml.write_text(text.replace("    lab: {source: lab}\n", "    lab: {source: lab}\n    ops:\n      source: vars\n"
+                                    "      username: ops\n      password: In-A-Vaulted-File\n"))
+    monkeypatch.delenv("ANSIBLE_VAULT_PASSWORD_FILE", raising=False)
+    with pytest.raises(InventoryError, match="problem") as refused:  # the same file, not encrypted
+        load_inventory(copy)
+    assert any("credential_sets.ops: password in plain text" in p for p in refused.value.problems)
+    assert not any("In-A-Vaulted-File" in p for p in refused.value.problems)
+    subprocess.run([str(ANSIBLE_VAULT), "encrypt", "--vault-password-file", str(password_file), str(all_yml)],
+                   capture_output=True, check=True)
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(password_file))
+    assert resolve_set(load_inventory(copy), "ops").password.get_secret_value() == "In-A-Vaulted-File"
+
+
 def test_inventory_plugin_config_files_still_reach_their_plugin(copy: Path) -> None:
     # A plugin config (as for NetBox's netbox.netbox.nb_inventory) is refused by `yaml` and parsed by `auto`.
     (copy / "zz-constructed.yml").write_text(
