@@ -34,8 +34,8 @@ def copy(tmp_path: Path) -> Path:
 
 
 def test_lab_loads_without_problems(lab: Inventory) -> None:
-    assert set(lab.ministries) == {"mcit", "moj", "moci", "mowa"}
-    assert set(lab.sites) == {"nat-dc", "moj-hq", "moj-herat", "moj-balkh", "moci-hq", "mowa-hq"}
+    assert set(lab.ministries) == {"mpt", "moj", "moc", "mowa"}
+    assert set(lab.sites) == {"nat-dc", "moj-hq", "moj-ratanakiri", "moj-battambang", "moc-hq", "mowa-hq"}
     assert len(lab.devices) == 8
     assert lab.network.core_asn == 64512
 
@@ -65,17 +65,17 @@ def test_lab_core_interfaces_are_pinned(lab: Inventory) -> None:
     assert found["eth1"] == ("198.18.0.32/31", "dc-core2", None, True)  # OSPF inside the DC
     assert found["eth2"] == ("198.18.0.192/31", "verify-svc", None, False)
     assert found["eth3"] == ("198.18.16.33/31", "moj-hq-r1", 65101, False)
-    assert found["eth4"] == ("198.18.17.33/31", "moj-herat-r1", 65102, False)
+    assert found["eth4"] == ("198.18.17.33/31", "moj-ratanakiri-r1", 65102, False)
     assert found["noc0"] == ("198.19.254.1/30", None, None, False)
     assert lab.devices["verify-svc"].loopback is None
 
 
 def test_lab_sites_links_and_targets_are_pinned(lab: Inventory) -> None:
-    herat = lab.sites["moj-herat"]
-    assert (str(herat.block), herat.asn, herat.mou.latency_ms, herat.mou.availability_pct) == (
+    ratanakiri = lab.sites["moj-ratanakiri"]
+    assert (str(ratanakiri.block), ratanakiri.asn, ratanakiri.mou.latency_ms, ratanakiri.mou.availability_pct) == (
         "198.18.17.0/24", 65102, 120, 99.0)
-    (link,) = lab.site_links("moj-herat")
-    assert link.name == "moj-herat-r1:eth1--dc-core1:eth4"
+    (link,) = lab.site_links("moj-ratanakiri")
+    assert link.name == "moj-ratanakiri-r1:eth1--dc-core1:eth4"
     assert link.impairment is not None and link.impairment.delay_ms == 40 and link.impairment.loss_pct == 0.5
     assert str(link.prefix) == "198.18.17.32/31"
     hq = lab.sites["moj-hq"]
@@ -188,7 +188,7 @@ def test_a_single_yaml_file_inventory_with_inline_vars(tmp_path: Path) -> None:
     count = write_national_inventory(tmp_path / "nat", NationalShape(ministries=2, provinces=3, devices_per_site=3))
     inv = load_inventory(tmp_path / "nat" / "hosts.yml")
     assert len(inv.devices) == count == 2 + 6 * 3  # two cores, then per site a router and two switches
-    assert len(inv.sites) == 7 and set(inv.ministries) == {"mcit", "m01", "m02"}
+    assert len(inv.sites) == 7 and set(inv.ministries) == {"mpt", "moj", "moc"}
 
 
 # ---------------------------------------------------------------- addressing rules
