@@ -349,6 +349,15 @@ def test_pydantic_internals_never_leak_into_messages(tmp_path: Path) -> None:
     assert problems and not any(t in p for p in problems for t in ("lax-or-strict", "function-", "is-instance["))
 
 
+def test_the_text_output_prints_brackets_as_written(tmp_path: Path) -> None:
+    root = tmp_path / "lab"
+    shutil.copytree(LAB, root)
+    CORPUS["site-code-upper-case"].mutation(root, ROLES)
+    result = CliRunner().invoke(app, ["inventory", "check", "-i", str(root)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "String should match pattern '^[a-z0-9][a-z0-9-]*$'" in " ".join(result.output.split())
+
+
 def test_overlapping_blocks_come_before_the_duplicate_addresses_they_cause(tmp_path: Path) -> None:
     root = tmp_path / "lab"
     shutil.copytree(LAB, root)
