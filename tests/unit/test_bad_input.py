@@ -306,3 +306,13 @@ def test_json_stays_json_even_for_a_bug(monkeypatch: pytest.MonkeyPatch) -> None
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {"ok": False, "error": "internal error: RuntimeError: a bug", "exit_code": 1,
                                          "problems": []}
+
+
+@pytest.mark.parametrize("content", ['{"prefix": 5', '{"prefix": 5}', ""])
+def test_a_corrupt_lab_state_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str) -> None:
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "lab" / "state.json").write_text(content)
+    monkeypatch.setenv("NETKIT_STATE_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["lab", "status", "--json"])
+    assert result.exit_code == 3 and "Traceback" not in result.output
+    assert "state.json: unreadable lab state" in json.loads(result.stdout)["error"]
