@@ -120,6 +120,8 @@ CORPUS: dict[str, Case] = {
                                             "snmp_community": "public"}), N, "credential_sets.ops", "snmp_community in plain text"),
     "credential-vars-without-password": C(set_(N, f"{NET}.credential_sets.ops", {"source": "vars", "username": "ops"}),
                                           N, "credential_sets.ops", "needs username and password"),
+    "credential-key-typo": C(text(N, "      source: lab", "      sorce: lab"), N, "credential_sets.lab.sorce: unknown key",
+                             "did you mean 'source'?"),
     "credential-sets-as-list": C(set_(N, f"{NET}.credential_sets", [{"source": "lab"}]), N, f"{NET}.credential_sets"),
     # ------------------------------------------------ ministries and site groups
     "ministry-code-upper-case": C(set_("{site_ministry_file}", "netkit_ministry.code", "MOJ"), "{site_ministry_file}",
