@@ -58,7 +58,7 @@ def bench_metrics() -> None:
     from prometheus_client import generate_latest
 
     lab = build_plan(load_inventory(DEFAULT_INVENTORY))
-    devices = tuple(DeviceSpec(f"r{i:03d}", f"site{i}", "moj", "Kabul", "site-router", "127.0.0.1", 161, False)
+    devices = tuple(DeviceSpec(f"r{i:03d}", f"site{i}", "moj", "Phnom Penh", "site-router", "127.0.0.1", 161, False)
                     for i in range(100))
     cache = MonitorCache(MonitorPlan(lab.shard, devices, lab.probes, lab.circuits, lab.sites))
     for spec in devices:
@@ -210,7 +210,7 @@ def _monitor(v3: bool, workers: int) -> Any:
     from netkit.monitor.exporter.shard import Shard
     from pydantic import SecretStr
 
-    devices = tuple(DeviceSpec(f"agent{i}", "bench", "moj", "Kabul", "site-router", f"{AGENT_NET}.{10 + i}", 161,
+    devices = tuple(DeviceSpec(f"agent{i}", "bench", "moj", "Phnom Penh", "site-router", f"{AGENT_NET}.{10 + i}", 161,
                                not v3) for i in range(AGENTS))
     creds = Credentials(username="x", password=SecretStr("x"), snmp_user="netkit",
                         snmp_auth_key=SecretStr("nkbench-auth-key"), snmp_priv_key=SecretStr("nkbench-priv-key"),

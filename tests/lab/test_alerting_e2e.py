@@ -1,7 +1,7 @@
 """End to end on the provisioned lab: the netkit exporter, Debian's Prometheus and Alertmanager (started by
 `netkit.monitor.as_code.stack` with `--windows test` rules), and a webhook receiver in this test.
 
-Impairing moj-herat's provincial uplink beyond its MoU loss (30 % each way against 2 %) makes the site's
+Impairing moj-ratanakiri's provincial uplink beyond its MoU loss (30 % each way against 2 %) makes the site's
 burn-rate alert fire in Prometheus and arrive at the webhook through the moj page route; clearing the
 impairment resolves it; with a maintenance window declared for the site the same impairment fires nothing.
 Then every dashboard panel's query runs against this Prometheus. Everything started is stopped at the end.
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.lab
 LAB_MODE = "provisioned"
 
-SITE, ROUTER = "moj-herat", "moj-herat-r1"
+SITE, ROUTER = "moj-ratanakiri", "moj-ratanakiri-r1"
 BURN = "NetkitErrorBudgetBurn"
 # Queries that may rightly be empty on a healthy lab: nothing fires, the FRR agents may not answer the
 # routing MIBs through AgentX.

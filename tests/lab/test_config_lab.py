@@ -81,7 +81,7 @@ def test_validate_lab_diffs_every_router_without_committing(lab: Lab) -> None:
 
 
 def test_drift_on_a_lab_router_is_found_and_remediated(lab: Lab, tmp_path: Path) -> None:
-    device = "moj-balkh-r1"
+    device = "moj-battambang-r1"
     rendered = render_device(lab.inventory, device)
     ns = lab.ns(device)
     try:

@@ -124,7 +124,7 @@ DRIFTS = {
         "ip ospf area 1", "exit", "router ospf", "no timers throttle spf", "exit", "router bgp 64512",
         "address-family ipv4 unicast", "no neighbor 198.18.0.2 next-hop-self",
         "neighbor 198.18.16.32 route-map NETKIT-EBGP-OUT in", "exit-address-family", "exit",
-        "no ip prefix-list NETKIT-FROM-MOJ-HERAT",
+        "no ip prefix-list NETKIT-FROM-MOJ-RATANAKIRI",
     ),
 }
 

@@ -86,7 +86,7 @@ def test_exec_channel_is_a_linux_shell_with_vtysh_and_frr_reload(lab: Lab) -> No
 
 
 def test_write_memory_as_the_lab_user(lab: Lab) -> None:
-    device = "moci-hq-r1"
+    device = "moc-hq-r1"
     with ConnectHandler(**lab.netmiko_params(device)) as conn:
         conn.send_config_set(["ip route 198.18.98.0/24 Null0"])
         out = conn.send_command("write memory")

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.lab
 LAB_MODE = "factory"
 
 LINK = "mowa-hq-r1:eth1--dc-core2:eth5"
-HERAT = "moj-herat-r1:eth1--dc-core1:eth4"  # impaired by the inventory: 40 ms ±5, 0.5 %, 20 Mbit/s
+RATANAKIRI = "moj-ratanakiri-r1:eth1--dc-core1:eth4"  # impaired by the inventory: 40 ms ±5, 0.5 %, 10 Mbit/s
 
 
 def _link_local(lab: Lab, device: str, interface: str) -> str:
@@ -85,8 +85,8 @@ def _throughput_mbit(lab: Lab, link: str, seconds: float = 2.0) -> float:
 def test_inventory_impairment_is_applied_at_lab_up(lab: Lab) -> None:
     status = lab.netkit("lab", "status", "--json", "--no-ping")
     links = {lk["name"]: lk for lk in json.loads(status.stdout)["links"]}
-    assert links[HERAT]["impairment"]["delay_ms"] == 40 and links[HERAT]["relay_alive"] in (True, None)
-    _, (rtt_min, rtt_avg, _, rtt_mdev) = _ping_rtts(lab, HERAT, 30)
+    assert links[RATANAKIRI]["impairment"]["delay_ms"] == 40 and links[RATANAKIRI]["relay_alive"] in (True, None)
+    _, (rtt_min, rtt_avg, _, rtt_mdev) = _ping_rtts(lab, RATANAKIRI, 30)
     # 40 ms ±5 each way: every frame is held at least 35 ms each way, so no echo comes back in under 70 ms
     # and a loaded machine only adds time. Bounding the least delayed of 30 echoes (about 73 ms when idle)
     # rather than their average leaves room for load, yet catches more: 60 ms each way fails here, while

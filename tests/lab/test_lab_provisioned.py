@@ -54,9 +54,9 @@ def test_ebgp_sessions_to_the_cores_are_established(lab: Lab) -> None:
 def test_the_running_config_is_the_rendered_one(lab: Lab) -> None:
     from netkit.config.render import render_device
 
-    intended = render_device(lab.inventory, lab.inventory.devices["moj-balkh-r1"]).files["frr.conf"]
-    running = lab.vtysh("moj-balkh-r1", "show running-config")
-    for line in ("router bgp 65103", "hostname moj-balkh-r1"):
+    intended = render_device(lab.inventory, lab.inventory.devices["moj-battambang-r1"]).files["frr.conf"]
+    running = lab.vtysh("moj-battambang-r1", "show running-config")
+    for line in ("router bgp 65103", "hostname moj-battambang-r1"):
         assert line in intended and line in running
 
 

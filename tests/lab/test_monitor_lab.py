@@ -113,7 +113,7 @@ def test_every_device_and_target_has_metrics(lab: Lab, exporter: RunningExporter
         assert (value(s, "netkit_device_uptime_seconds", device=d) or 0) > 0, d
         assert value(s, "netkit_snmp_poll_errors_total", device=d, reason="auth") == 0, d
     # FRR answers BGP4-MIB and OSPF-MIB through AgentX: the site uplinks are eBGP, the DC cores run OSPF
-    assert value(s, "netkit_bgp_peer_up", device="moj-herat-r1") == 1
+    assert value(s, "netkit_bgp_peer_up", device="moj-ratanakiri-r1") == 1
     assert value(s, "netkit_ospf_neighbor_up", device="dc-core1") == 1
     for p in exporter.plan.probes:
         assert (value(s, "netkit_probe_packets_received_total", site=p.site, target=p.target) or 0) > 0
@@ -148,7 +148,7 @@ def test_impairing_a_link_moves_only_that_site(lab: Lab, exporter: RunningExport
     wait_for(lambda: all(v == 1 for (n, _), v in exporter.scrape()[0].items() if n == "netkit_probe_success"),
              60, "every target answering")
     base = _icmp_window(exporter, 6)
-    link = "moj-balkh-r1"  # the Balkh court's only uplink
+    link = "moj-battambang-r1"  # the Battambang court's only uplink
     # 50% loss drops at least half of the ~60 echo requests of the window: a measured loss at or under 0.2
     # is about 1 in 10^6. With 25%, the threshold sat within two standard deviations and one run fell on it.
     r = lab.netkit("lab", "impair", link, "--delay", "40ms", "--loss", "50%")
@@ -158,11 +158,11 @@ def test_impairing_a_link_moves_only_that_site(lab: Lab, exporter: RunningExport
         impaired = _icmp_window(exporter, 12)
     finally:
         lab.netkit("lab", "impair", link, "--clear")
-    rtt, loss = impaired["moj-balkh"]
-    assert rtt > base["moj-balkh"][0] + 0.05, (base, impaired)  # +40 ms each way
+    rtt, loss = impaired["moj-battambang"]
+    assert rtt > base["moj-battambang"][0] + 0.05, (base, impaired)  # +40 ms each way
     assert loss > 0.2, (base, impaired)
     for site, (other_rtt, other_loss) in impaired.items():
-        if site != "moj-balkh":
+        if site != "moj-battambang":
             assert other_rtt < base[site][0] + 0.02, (site, base, impaired)
             assert other_loss <= max(0.05, base[site][1] + 0.05), (site, base, impaired)
 
@@ -216,7 +216,7 @@ def test_snmpv3_authpriv_and_wrong_keys(lab: Lab) -> None:
         labels = {**dict(zip(("device", "site", "ministry", "province", "role"),
                              mon.cache.devices["moj-hq-r1"].spec.labels, strict=True)), **hq}
         other = dict(zip(("device", "site", "ministry", "province", "role"),
-                         mon.cache.devices["moj-herat-r1"].spec.labels, strict=True))
+                         mon.cache.devices["moj-ratanakiri-r1"].spec.labels, strict=True))
         assert reg.get_sample_value("netkit_device_up", other) == 1
         if expect is None:
             assert reg.get_sample_value("netkit_device_up", labels) == 1

@@ -27,7 +27,7 @@ from netkit.provision.transaction import ProvisionOptions, SiteTransaction
 pytestmark = pytest.mark.lab
 LAB_MODE = "factory"
 NAT_DC = ("dc-core1", "dc-core2")
-CUSTOMER_SITES = ("moj-hq", "moj-herat", "moj-balkh", "moci-hq", "mowa-hq")
+CUSTOMER_SITES = ("moj-hq", "moj-ratanakiri", "moj-battambang", "moc-hq", "mowa-hq")
 
 pytest.importorskip("napalm_frr", reason="the napalm_frr driver is not installed yet")
 
@@ -235,16 +235,16 @@ def test_netkit_killed_right_after_commit_the_revert_timer_restores(lab: Any) ->
 
 def test_two_concurrent_runs_on_one_site(lab: Any) -> None:
     env = {**os.environ, "NETKIT_INVENTORY": str(lab.inventory.path)}
-    first = subprocess.Popen([sys.executable, "-m", "netkit", "provision", "site", "moj-herat", "--yes"],
+    first = subprocess.Popen([sys.executable, "-m", "netkit", "provision", "site", "moj-ratanakiri", "--yes"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    lock = Path(os.environ["NETKIT_STATE_DIR"]) / "locks" / "moj-herat.lock"
+    lock = Path(os.environ["NETKIT_STATE_DIR"]) / "locks" / "moj-ratanakiri.lock"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):
         time.sleep(0.05)
-    second = lab.netkit("provision", "site", "moj-herat", "--yes")
+    second = lab.netkit("provision", "site", "moj-ratanakiri", "--yes")
     out, err = first.communicate(timeout=300)
     assert second.returncode == 1, second.stdout + second.stderr
-    assert "site moj-herat is locked by" in second.stderr and "since" in second.stderr
+    assert "site moj-ratanakiri is locked by" in second.stderr and "since" in second.stderr
     assert first.returncode == 0, out + err
 
 

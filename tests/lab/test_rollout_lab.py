@@ -52,25 +52,25 @@ def test_a_failed_canary_stops_the_rollout_before_any_wave(lab: Any) -> None:
     assert "canary not confirmed on moj-hq" in record.stop_reason
     assert record.sites["nat-dc"].state == "confirmed" and record.sites["moj-hq"].state == "rolled-back"
     never = [c for c, e in record.sites.items() if e.state == "pending"]
-    assert sorted(never) == ["moci-hq", "moj-balkh", "moj-herat", "mowa-hq"]
+    assert sorted(never) == ["moc-hq", "moj-battambang", "moj-ratanakiri", "mowa-hq"]
     assert all(factory(lab, c) for c in [*never, "moj-hq"])
     assert (production_env().locks_dir.parent / "rollouts" / f"{record.id}.json").is_file()
 
 
 def test_a_wave_with_more_than_k_failures_stops_and_the_rest_stays_untouched(lab: Any) -> None:
-    # wave 1 = moci-hq, moj-balkh (inventory order); moci-hq fails, --max-failed 0
-    with nft_drop(lab, "moci-hq-r1", f"c ip daddr {VERIFY} icmp type echo-request drop"):
+    # wave 1 = moc-hq, moj-battambang (inventory order); moc-hq fails, --max-failed 0
+    with nft_drop(lab, "moc-hq-r1", f"c ip daddr {VERIFY} icmp type echo-request drop"):
         code, record = rollout(lab, "--all", "--wave-size", "2", "--max-failed", "0")
     assert code == 1 and record.status == "stopped", record.model_dump_json(indent=1)
     assert "more than --max-failed 0" in record.stop_reason
-    assert [w.sites for w in record.waves][1] == ["moci-hq", "moj-balkh"]
-    assert record.sites["moci-hq"].state == "rolled-back" and record.sites["moj-balkh"].state == "confirmed"
-    for code_ in ("moj-herat", "moj-hq", "mowa-hq"):
+    assert [w.sites for w in record.waves][1] == ["moc-hq", "moj-battambang"]
+    assert record.sites["moc-hq"].state == "rolled-back" and record.sites["moj-battambang"].state == "confirmed"
+    for code_ in ("moj-ratanakiri", "moj-hq", "mowa-hq"):
         assert record.sites[code_].state == "pending" and factory(lab, code_)
 
 
 def test_a_rollout_killed_mid_wave_is_resumed(lab: Any) -> None:
-    """kill -9 while wave 3 runs (moj-herat, still factory); resume: wave 1's confirmed sites are not redone, the interrupted sites end
+    """kill -9 while wave 3 runs (moj-ratanakiri, still factory); resume: wave 1's confirmed sites are not redone, the interrupted sites end
     confirmed (settled first: finished, rolled back to their backup, or reverted by their timers)."""
     env = {**os.environ, "NETKIT_INVENTORY": str(lab.inventory.path)}
     proc = subprocess.Popen([*NETKIT, "provision", "site", "--all", "--wave-size", "1", "--yes", "--check-wait", "5",

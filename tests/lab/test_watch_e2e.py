@@ -2,7 +2,7 @@
 routers' syslog, Debian's Prometheus and Alertmanager (`netkit.monitor.as_code.stack`, `--windows test` rules), and
 a webhook receiver in this test.
 
-An engineer changes moj-herat-r1 by hand over SSH (netmiko, as a user would): within 60 s the backup store
+An engineer changes moj-ratanakiri-r1 by hand over SSH (netmiko, as a user would): within 60 s the backup store
 has a commit with the diff and the user, the drift metric is set, NetkitConfigDrift fires in Alertmanager and
 reaches the engineering receiver (not a ministry's page), and `netkit compliance` gives the remediation.
 `netkit provision site` restores the router and the alert resolves. The watcher restarts without losing its
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.lab
 LAB_MODE = "provisioned"
 
-SITE, ROUTER = "moj-herat", "moj-herat-r1"
+SITE, ROUTER = "moj-ratanakiri", "moj-ratanakiri-r1"
 DRIFT = "NetkitConfigDrift"
 HAND_EDIT = "description hand edit by an engineer"
 

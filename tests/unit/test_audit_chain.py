@@ -30,7 +30,7 @@ def log(tmp_path: Path) -> Path:
     path = tmp_path / "audit" / "provision.jsonl"
     audit = AuditLog(path, Masker(["s3cretpw"]))
     audit.append(entry(1, "moj-hq", device="moj-hq-r1"))
-    audit.append(entry(2, "moj-herat", who="bob@ops", result="rolled-back", device="moj-herat-r1"))
+    audit.append(entry(2, "moj-ratanakiri", who="bob@ops", result="rolled-back", device="moj-ratanakiri-r1"))
     audit.append(entry(3, "moj-hq", device="moj-hq-r1"))
     audit.append(entry(4, "mowa-hq", result="failed", device="mowa-hq-r1"))
     return path
@@ -60,7 +60,7 @@ def test_an_edited_entry_is_named(log: Path) -> None:
     report = verify_chain(log)
     assert not report.ok
     assert [(p.kind, p.seq, p.line) for p in report.problems] == [("edited", 2, 2)]
-    assert "entry #2" in report.problems[0].message and "moj-herat" in report.problems[0].message
+    assert "entry #2" in report.problems[0].message and "moj-ratanakiri" in report.problems[0].message
 
 
 def test_an_edit_that_recomputes_its_own_hash_is_caught_by_the_next_entry(log: Path) -> None:
@@ -115,7 +115,7 @@ def test_cli_verify_and_log(log: Path) -> None:
     out = runner.invoke(app, ["audit", "log", "--file", str(log), "--site", "moj-hq", "--json"])
     assert out.exit_code == 0
     assert [e["when"][11:16] for e in json.loads(out.output)] == ["08:01", "08:03"]
-    for args, sites in ((["--user", "bob@ops"], ["moj-herat"]), (["--result", "failed"], ["mowa-hq"]),
+    for args, sites in ((["--user", "bob@ops"], ["moj-ratanakiri"]), (["--result", "failed"], ["mowa-hq"]),
                         (["--device", "moj-hq-r1"], ["moj-hq", "moj-hq"])):
         out = runner.invoke(app, ["audit", "log", "--file", str(log), "--json", *args])
         assert [e["site"] for e in json.loads(out.output)] == sites, args

@@ -293,3 +293,51 @@ def test_a_message_with_brackets_is_printed_as_written(world: World, monkeypatch
     monkeypatch.setattr(provision_cmd, "choose_site", fail)
     code, output = _cli(world, monkeypatch, ["provision", "site", "moj-hq", "-i", str(world.inv.path)])
     assert code == 2 and "'^[a-z0-9][a-z0-9-]*$' and [bold]not markup[/bold]" in output
+
+
+def test_json_stays_json_even_for_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    from netkit.cli import inventory_cmd
+
+    def crash(path: Path) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(inventory_cmd, "load_inventory", crash)
+    result = CliRunner().invoke(app, ["inventory", "check", "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"ok": False, "error": "internal error: RuntimeError: a bug", "exit_code": 1,
+                                         "problems": []}
+
+
+@pytest.mark.parametrize("content", ['{"prefix": 5', '{"prefix": 5}', ""])
+def test_a_corrupt_lab_state_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str) -> None:
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "lab" / "state.json").write_text(content)
+    monkeypatch.setenv("NETKIT_STATE_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["lab", "status", "--json"])
+    assert result.exit_code == 3 and "Traceback" not in result.output
+    assert "state.json: unreadable lab state" in json.loads(result.stdout)["error"]
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("{% if %}", "Expected an expression"),
+    ("{{ 1 | no_such_filter }}", "no_such_filter"),
+    ("{{ undefined_name }}", "'undefined_name' is undefined"),
+])
+def test_a_template_error_names_the_device_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str,
+                                                         expected: str) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "templates", templates)
+    partial = templates / "frr" / "partials" / "base.j2"
+    lines = partial.read_text().count("\n")
+    partial.write_text(partial.read_text() + line + "\n")
+    monkeypatch.setenv("NETKIT_TEMPLATES", str(templates))
+    result = CliRunner().invoke(app, ["render", "device", "moj-hq-r1", "--json"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    error = json.loads(result.stdout)["error"]
+    assert error.startswith("moj-hq-r1: ") and f"base.j2:{lines + 1}: " in error and expected in error, error
+
+
+def test_no_templates_for_a_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETKIT_TEMPLATES", str(tmp_path / "nowhere"))
+    result = CliRunner().invoke(app, ["render", "device", "moj-hq-r1"])
+    assert result.exit_code == 2 and "no templates for platform frr in" in result.output

@@ -51,9 +51,9 @@ def test_completion_options_exist_and_complete_commands_and_names() -> None:
     groups = subprocess.run([str(NETKIT)], env={**env, "COMP_WORDS": "netkit inv", "COMP_CWORD": "1"},
                             capture_output=True, text=True, timeout=60)
     assert groups.stdout.split() == ["inventory"]
-    names = subprocess.run([str(NETKIT)], env={**env, "COMP_WORDS": "netkit inventory show moj-h", "COMP_CWORD": "3"},
+    names = subprocess.run([str(NETKIT)], env={**env, "COMP_WORDS": "netkit inventory show moj-", "COMP_CWORD": "3"},
                            capture_output=True, text=True, timeout=60)
-    assert sorted(names.stdout.split()) == ["moj-herat", "moj-herat-r1", "moj-hq", "moj-hq-r1"]
+    assert sorted(names.stdout.split()) == ["moj-hq", "moj-hq-r1", "moj-ratanakiri", "moj-ratanakiri-r1"]
 
 
 def test_errors_exit_2_without_traceback_in_a_real_process(tmp_path: Path) -> None:
@@ -107,14 +107,14 @@ def test_check_json_lists_the_problems_and_exits_2(tmp_path: Path) -> None:
 def test_show_lists_the_sites() -> None:
     code, output = run("inventory", "show", "-i", str(MINIMAL))
     assert code == 0
-    for fragment in ("moj-herat", "198.18.17.0/24", "99.9% 20ms 0.5% 200M", "3 sites, 5 devices"):
+    for fragment in ("moj-ratanakiri", "198.18.17.0/24", "99.9% 20ms 0.5% 200M", "3 sites, 5 devices"):
         assert fragment in output
 
 
 def test_show_sites_json() -> None:
     code, output = run("inventory", "show", "-i", str(MINIMAL), "--json")
     rows = json.loads(output)
-    assert code == 0 and [r["site"] for r in rows] == ["moj-herat", "moj-hq", "nat-dc"]
+    assert code == 0 and [r["site"] for r in rows] == ["moj-hq", "moj-ratanakiri", "nat-dc"]
     hq = next(r for r in rows if r["site"] == "moj-hq")
     assert hq["devices"] == ["moj-hq-r1"] and hq["mou"]["latency_ms"] == 20 and hq["block"] == "198.18.16.0/24"
 
@@ -128,10 +128,10 @@ def test_show_one_site() -> None:
 
 
 def test_show_one_site_json() -> None:
-    code, output = run("inventory", "show", "moj-herat", "--json")
+    code, output = run("inventory", "show", "moj-ratanakiri", "--json")
     data = json.loads(output)
-    assert code == 0 and data["site"]["code"] == "moj-herat"
-    assert [d["name"] for d in data["devices"]] == ["moj-herat-r1"]
+    assert code == 0 and data["site"]["code"] == "moj-ratanakiri"
+    assert [d["name"] for d in data["devices"]] == ["moj-ratanakiri-r1"]
     assert data["links"][0]["impairment"]["delay_ms"] == 40
 
 
@@ -168,10 +168,10 @@ def test_graph_tree() -> None:
 def test_graph_json() -> None:
     code, output = run("inventory", "graph", "-i", str(MINIMAL), "--json")
     data = json.loads(output)
-    assert code == 0 and set(data) == {"mcit", "moj"}
-    assert set(data["moj"]) == {"moj-hq", "moj-herat"}
+    assert code == 0 and set(data) == {"mpt", "moj"}
+    assert set(data["moj"]) == {"moj-hq", "moj-ratanakiri"}
     assert data["moj"]["moj-hq"]["moj-hq-r1"] == ["eth1 198.18.16.32/31 -> dc-core1 eth3"]
-    assert data["mcit"]["nat-dc"]["verify-svc"] == ["eth1 198.18.0.193/31 -> dc-core1 eth2"]
+    assert data["mpt"]["nat-dc"]["verify-svc"] == ["eth1 198.18.0.193/31 -> dc-core1 eth2"]
 
 
 def test_generate_then_check(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_generate_json(tmp_path: Path) -> None:
     code, output = run("inventory", "generate", str(tmp_path / "nat"), "--ministries", "1", "--provinces", "2",
                        "--format", "json")
     assert code == 0 and (tmp_path / "nat" / "hosts.json").is_file() and not (tmp_path / "nat" / "hosts.yml").exists()
-    assert json.loads((tmp_path / "nat" / "hosts.json").read_text())["all"]["children"]["m01"]
+    assert json.loads((tmp_path / "nat" / "hosts.json").read_text())["all"]["children"]["moj"]
     code, output = run("inventory", "check", "-i", str(tmp_path / "nat"), "--json")
     assert code == 0 and json.loads(output)["sites"] == 3
 

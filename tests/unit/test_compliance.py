@@ -79,9 +79,9 @@ def test_frr_defaults_it_does_not_print(lab: Inventory) -> None:
 
 
 def test_a_factory_router_misses_everything_but_its_base(lab: Inventory) -> None:
-    factory = "frr version 8.4.4\nfrr defaults traditional\nhostname moj-balkh-r1\nagentx\nno ipv6 forwarding\n" \
+    factory = "frr version 8.4.4\nfrr defaults traditional\nhostname moj-battambang-r1\nagentx\nno ipv6 forwarding\n" \
               "service integrated-vtysh-config\n!\ninterface eth0\n ip address 198.19.0.23/24\nexit\n!\nend\n"
-    result = compare(render_device(lab, "moj-balkh-r1"), factory, "moj-balkh", "t")
+    result = compare(render_device(lab, "moj-battambang-r1"), factory, "moj-battambang", "t")
     found = features(result)
     assert found["routing"][1] == [] and len(found["routing"][0]) > 10
     assert found["interfaces"][0][0] == "interface eth0 > description out-of-band management"
@@ -100,7 +100,7 @@ def drifted(rendered: RenderedConfig, *edits: tuple[str, str]) -> str:
 
 
 def test_secrets_match_any_value(examples: Inventory) -> None:
-    for device in ("moj-hq-r1", "core2", "mof-hq-r1", "moph-herat-r1", "mrrd-bamyan-r1"):
+    for device in ("moj-hq-r1", "core2", "mef-hq-r1", "moh-ratanakiri-r1", "mrd-mondulkiri-r1"):
         rendered = render_device(examples, device)
         result = compare(rendered, drifted(rendered), "s", "t")
         assert result.compliant, (device, features(result))
@@ -126,17 +126,17 @@ def test_junos_remediation_is_set_and_delete(examples: Inventory) -> None:
 
 
 def test_vrp_remediation_uses_undo(examples: Inventory) -> None:
-    rendered = render_device(examples, "moph-herat-r1")
+    rendered = render_device(examples, "moh-ratanakiri-r1")
     running = drifted(rendered, (" peer 10.3.0.33 description core1 AS64512", " peer 10.3.0.33 description old"))
-    fix = compare(rendered, running, "moph-herat", "t").remediation
+    fix = compare(rendered, running, "moh-ratanakiri", "t").remediation
     assert fix == ("bgp 65301\n  undo peer 10.3.0.33 description old\n  peer 10.3.0.33 description core1 AS64512\n")
 
 
 def test_routeros_remediation_removes_and_adds(examples: Inventory) -> None:
-    rendered = render_device(examples, "mrrd-bamyan-r1")
+    rendered = render_device(examples, "mrd-mondulkiri-r1")
     running = drifted(rendered, ("add address=10.250.0.194\n", "add address=10.9.9.9\n"),
                       ("set telnet disabled=yes", "set telnet disabled=no"))
-    fix = compare(rendered, running, "mrrd-bamyan", "t").remediation
+    fix = compare(rendered, running, "mrd-mondulkiri", "t").remediation
     assert fix == ("/system ntp client servers\nremove [ find where address=10.9.9.9 ]\nadd address=10.250.0.194\n"
                    "/ip service\nset telnet disabled=yes\n")
 
@@ -175,7 +175,7 @@ def test_cli_compliance(tmp_path: Path, lab: Inventory) -> None:
     assert res.exit_code == 1
     data = {d["device"]: d for d in json.loads(res.stdout)}
     assert data["dc-core1"]["compliant"] is True and data["moj-hq-r1"]["compliant"] is False
-    assert "no backup of moj-balkh-r1" in data["moj-balkh-r1"]["error"]
+    assert "no backup of moj-battambang-r1" in data["moj-battambang-r1"]["error"]
     assert runner.invoke(app, ["compliance"]).exit_code == 2
     assert runner.invoke(app, ["compliance", "nope", "--backups", str(store)]).exit_code == 2
 

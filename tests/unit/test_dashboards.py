@@ -86,8 +86,8 @@ def test_provisioning_points_at_the_datasource_the_dashboards_use() -> None:
 
 
 def test_concrete_substitutes_grafana_variables() -> None:
-    values = {"site": "moj-herat", "ministry": ".*"}
-    assert concrete('rate(x{site=~"$site"}[$__rate_interval])', values, "30s") == 'rate(x{site=~"moj-herat"}[30s])'
+    values = {"site": "moj-ratanakiri", "ministry": ".*"}
+    assert concrete('rate(x{site=~"$site"}[$__rate_interval])', values, "30s") == 'rate(x{site=~"moj-ratanakiri"}[30s])'
     assert concrete("label_values(netkit_site_info{ministry=~\"$ministry\"}, site)", values, "1m") == \
         'group by (site) (netkit_site_info{ministry=~".*"})'
 

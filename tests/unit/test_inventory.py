@@ -34,8 +34,8 @@ def copy(tmp_path: Path) -> Path:
 
 
 def test_lab_loads_without_problems(lab: Inventory) -> None:
-    assert set(lab.ministries) == {"mcit", "moj", "moci", "mowa"}
-    assert set(lab.sites) == {"nat-dc", "moj-hq", "moj-herat", "moj-balkh", "moci-hq", "mowa-hq"}
+    assert set(lab.ministries) == {"mpt", "moj", "moc", "mowa"}
+    assert set(lab.sites) == {"nat-dc", "moj-hq", "moj-ratanakiri", "moj-battambang", "moc-hq", "mowa-hq"}
     assert len(lab.devices) == 8
     assert lab.network.core_asn == 64512
 
@@ -65,17 +65,17 @@ def test_lab_core_interfaces_are_pinned(lab: Inventory) -> None:
     assert found["eth1"] == ("198.18.0.32/31", "dc-core2", None, True)  # OSPF inside the DC
     assert found["eth2"] == ("198.18.0.192/31", "verify-svc", None, False)
     assert found["eth3"] == ("198.18.16.33/31", "moj-hq-r1", 65101, False)
-    assert found["eth4"] == ("198.18.17.33/31", "moj-herat-r1", 65102, False)
+    assert found["eth4"] == ("198.18.17.33/31", "moj-ratanakiri-r1", 65102, False)
     assert found["noc0"] == ("198.19.254.1/30", None, None, False)
     assert lab.devices["verify-svc"].loopback is None
 
 
 def test_lab_sites_links_and_targets_are_pinned(lab: Inventory) -> None:
-    herat = lab.sites["moj-herat"]
-    assert (str(herat.block), herat.asn, herat.mou.latency_ms, herat.mou.availability_pct) == (
+    ratanakiri = lab.sites["moj-ratanakiri"]
+    assert (str(ratanakiri.block), ratanakiri.asn, ratanakiri.mou.latency_ms, ratanakiri.mou.availability_pct) == (
         "198.18.17.0/24", 65102, 120, 99.0)
-    (link,) = lab.site_links("moj-herat")
-    assert link.name == "moj-herat-r1:eth1--dc-core1:eth4"
+    (link,) = lab.site_links("moj-ratanakiri")
+    assert link.name == "moj-ratanakiri-r1:eth1--dc-core1:eth4"
     assert link.impairment is not None and link.impairment.delay_ms == 40 and link.impairment.loss_pct == 0.5
     assert str(link.prefix) == "198.18.17.32/31"
     hq = lab.sites["moj-hq"]
@@ -153,6 +153,26 @@ def test_vault_encrypted_credentials_are_decrypted(copy: Path, tmp_path: Path,
     assert "Decryption failed" in " ".join(bad.value.problems)
 
 
+def test_vars_secrets_in_a_whole_encrypted_file_count_as_encrypted(copy: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    password_file = tmp_path / "vault-pass"
+    password_file.write_text("unit-test-vault-password\n")
+    all_yml = copy / "group_vars" / "all.yml"
+    text = all_yml.read_text()
+    assert "    lab: {source: lab}\n" in text
+    all_yml.write_text(text.replace("    lab: {source: lab}\n", "    lab: {source: lab}\n    ops:\n      source: vars\n"
+                                    "      username: ops\n      password: In-A-Vaulted-File\n"))
+    monkeypatch.delenv("ANSIBLE_VAULT_PASSWORD_FILE", raising=False)
+    with pytest.raises(InventoryError, match="problem") as refused:  # the same file, not encrypted
+        load_inventory(copy)
+    assert any("credential_sets.ops: password in plain text" in p for p in refused.value.problems)
+    assert not any("In-A-Vaulted-File" in p for p in refused.value.problems)
+    subprocess.run([str(ANSIBLE_VAULT), "encrypt", "--vault-password-file", str(password_file), str(all_yml)],
+                   capture_output=True, check=True)
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(password_file))
+    assert resolve_set(load_inventory(copy), "ops").password.get_secret_value() == "In-A-Vaulted-File"
+
+
 def test_inventory_plugin_config_files_still_reach_their_plugin(copy: Path) -> None:
     # A plugin config (as for NetBox's netbox.netbox.nb_inventory) is refused by `yaml` and parsed by `auto`.
     (copy / "zz-constructed.yml").write_text(
@@ -168,7 +188,7 @@ def test_a_single_yaml_file_inventory_with_inline_vars(tmp_path: Path) -> None:
     count = write_national_inventory(tmp_path / "nat", NationalShape(ministries=2, provinces=3, devices_per_site=3))
     inv = load_inventory(tmp_path / "nat" / "hosts.yml")
     assert len(inv.devices) == count == 2 + 6 * 3  # two cores, then per site a router and two switches
-    assert len(inv.sites) == 7 and set(inv.ministries) == {"mcit", "m01", "m02"}
+    assert len(inv.sites) == 7 and set(inv.ministries) == {"mpt", "moj", "moc"}
 
 
 # ---------------------------------------------------------------- addressing rules

@@ -99,24 +99,24 @@ HQ = "group_vars/site_moj_hq.yml"
 # id -> (the mistake, fragments the output must contain: the culprit file/host/group and key)
 CASES: dict[str, tuple[Mutation, list[str]]] = {
     "duplicate-host-in-yaml": (
-        text("hosts.yml", "            moj-herat-r1:\n", "            moj-herat-r1:\n            moj-herat-r1:\n"),
-        ["hosts.yml:20", "duplicate mapping key 'moj-herat-r1'"],
+        text("hosts.yml", "            moj-ratanakiri-r1:\n", "            moj-ratanakiri-r1:\n            moj-ratanakiri-r1:\n"),
+        ["hosts.yml:20", "duplicate mapping key 'moj-ratanakiri-r1'"],
     ),
     "duplicate-site-code": (
-        site("site_moj_herat", _set("code", "moj-hq")),
-        ["site_moj_herat.yml", "group site_moj_herat", "netkit_site.code 'moj-hq'", "group site_moj_hq"],
+        site("site_moj_ratanakiri", _set("code", "moj-hq")),
+        ["site_moj_ratanakiri.yml", "group site_moj_ratanakiri", "netkit_site.code 'moj-hq'", "group site_moj_hq"],
     ),
     "duplicate-management-address": (
-        edit("host_vars/moj-herat-r1.yml", lambda d: d.update(ansible_host="198.19.0.21")),
-        ["duplicate management address 198.19.0.21", "moj-hq-r1", "moj-herat-r1"],
+        edit("host_vars/moj-ratanakiri-r1.yml", lambda d: d.update(ansible_host="198.19.0.21")),
+        ["duplicate management address 198.19.0.21", "moj-hq-r1", "moj-ratanakiri-r1"],
     ),
     "duplicate-interface-address": (
-        site("site_moj_herat", _link(0, prefix="198.18.16.32/31")),
-        ["duplicate address 198.18.16.32", "moj-hq-r1 eth1", "moj-herat-r1 eth1"],
+        site("site_moj_ratanakiri", _link(0, prefix="198.18.16.32/31")),
+        ["duplicate address 198.18.16.32", "moj-hq-r1 eth1", "moj-ratanakiri-r1 eth1"],
     ),
     "overlapping-site-blocks": (
-        site("site_moj_herat", _set("block", "198.18.16.128/25")),
-        ["site moj-hq block 198.18.16.0/24", "site moj-herat block 198.18.16.128/25", "overlaps"],
+        site("site_moj_ratanakiri", _set("block", "198.18.16.128/25")),
+        ["site moj-hq block 198.18.16.0/24", "site moj-ratanakiri block 198.18.16.128/25", "overlaps"],
     ),
     "link-to-unknown-device": (
         site("site_moj_hq", _link(0, b__device="dc-core9")),
@@ -127,8 +127,8 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
         ["site_moj_hq.yml: site moj-hq", "moj-hq-r1 has no interface 'GigabitEthernet0/0/1'"],
     ),
     "interface-used-twice": (
-        site("site_moj_herat", _link(0, b__device="dc-core1", b__interface="eth3")),
-        ["site_moj_herat.yml: site moj-herat: link moj-herat-r1:eth1--dc-core1:eth3",
+        site("site_moj_ratanakiri", _link(0, b__device="dc-core1", b__interface="eth3")),
+        ["site_moj_ratanakiri.yml: site moj-ratanakiri: link moj-ratanakiri-r1:eth1--dc-core1:eth3",
          "dc-core1 eth3 is already used by link moj-hq-r1:eth1--dc-core1:eth3"],
     ),
     "unknown-platform": (
@@ -197,8 +197,8 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
         ["host moj-hq-r1", "unknown variable netkit_devices", "did you mean netkit_device?"],
     ),
     "unexpected-group-key": (
-        text("hosts.yml", "          hosts:\n            moj-herat-r1:", "          host:\n            moj-herat-r1:"),
-        ["unexpected key (host) in group (site_moj_herat)"],
+        text("hosts.yml", "          hosts:\n            moj-ratanakiri-r1:", "          host:\n            moj-ratanakiri-r1:"),
+        ["unexpected key (host) in group (site_moj_ratanakiri)"],
     ),
     "maintenance-end-before-start": (
         site("site_moj_hq", _set("maintenance", [{"start": "2026-03-02T02:00:00", "end": "2026-03-01T02:00:00"}])),
@@ -217,21 +217,21 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
         ["hosts.yml: host moj-stray1", "belongs to no site group"],
     ),
     "host-in-two-sites": (
-        text("hosts.yml", "            moj-herat-r1:\n", "            moj-herat-r1:\n            moj-hq-r1:\n"),
-        ["host moj-hq-r1", "is in 2 site groups (site_moj_herat, site_moj_hq)"],
+        text("hosts.yml", "            moj-ratanakiri-r1:\n", "            moj-ratanakiri-r1:\n            moj-hq-r1:\n"),
+        ["host moj-hq-r1", "is in 2 site groups (site_moj_hq, site_moj_ratanakiri)"],
     ),
     "site-group-without-hosts": (
-        text("hosts.yml", "          hosts:\n            moj-herat-r1:\n", "          hosts:\n            moj-herat-r1:\n"
-             "        site_moj_kabul:\n          vars: {netkit_site: {code: moj-kabul}}\n"),
-        ["hosts.yml: group site_moj_kabul", "a site group without hosts"],
+        text("hosts.yml", "          hosts:\n            moj-ratanakiri-r1:\n", "          hosts:\n            moj-ratanakiri-r1:\n"
+             "        site_moj_phnompenh:\n          vars: {netkit_site: {code: moj-phnompenh}}\n"),
+        ["hosts.yml: group site_moj_phnompenh", "a site group without hosts"],
     ),
     "site-outside-any-ministry": (
-        text("hosts.yml", "all:\n  children:\n", "all:\n  children:\n    site_moj_kabul:\n      hosts: {moj-kabul-r1: }\n"),
-        ["hosts.yml: group site_moj_kabul", "is not inside a ministry group"],
+        text("hosts.yml", "all:\n  children:\n", "all:\n  children:\n    site_moj_phnompenh:\n      hosts: {moj-phnompenh-r1: }\n"),
+        ["hosts.yml: group site_moj_phnompenh", "is not inside a ministry group"],
     ),
     "device-site-key-disagrees-with-group": (
-        device("moj-hq-r1", site="moj-herat"),
-        ["host moj-hq-r1", "netkit_device.site 'moj-herat' is not the site of its group ('moj-hq')"],
+        device("moj-hq-r1", site="moj-ratanakiri"),
+        ["host moj-hq-r1", "netkit_device.site 'moj-ratanakiri' is not the site of its group ('moj-hq')"],
     ),
     "management-address-outside-prefix": (
         edit("host_vars/moj-hq-r1.yml", lambda d: d.update(ansible_host="198.19.9.21")),
@@ -242,12 +242,12 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
         ["all.yml: netkit_network.noc.device 'dc-core7' is not a device"],
     ),
     "customer-site-reuses-asn": (
-        site("site_moj_herat", _set("asn", 65101)),
-        ["netkit_site.asn 65101 is also used by site", "site moj-herat", "site moj-hq"],
+        site("site_moj_ratanakiri", _set("asn", 65101)),
+        ["netkit_site.asn 65101 is also used by site", "site moj-ratanakiri", "site moj-hq"],
     ),
     "customer-site-without-router": (
-        device("moj-herat-r1", role="core-router"),
-        ["site_moj_herat.yml: site moj-herat", "a customer site needs a site-router"],
+        device("moj-ratanakiri-r1", role="core-router"),
+        ["site_moj_ratanakiri.yml: site moj-ratanakiri", "a customer site needs a site-router"],
     ),
     "missing-network": (
         edit("group_vars/all.yml", lambda d: d.pop("netkit_network")),

@@ -30,7 +30,7 @@ def plan() -> LabPlan:
 def test_snmpd_config_is_v3_authpriv_with_agentx_and_v2c_only_when_allowed(plan: LabPlan) -> None:
     creds = generate_credentials("netkit-lab")
     dev = plan.devices["moj-hq-r1"]
-    text = daemons.snmpd_config(plan, dev, creds, "HQ, Kabul")
+    text = daemons.snmpd_config(plan, dev, creds, "HQ, Phnom Penh")
     assert "agentAddress udp:198.19.0.21:161" in text
     assert "master agentx" in text and "agentXSocket tcp:127.0.0.1:705" in text
     assert f'createUser netkit SHA "{creds.snmp_auth_key}" AES "{creds.snmp_priv_key}"' in text
@@ -49,11 +49,11 @@ def test_sshd_config_is_password_only_on_the_management_address(plan: LabPlan) -
 
 
 def test_factory_config_has_only_hostname_agentx_and_management(plan: LabPlan) -> None:
-    text = daemons.factory_config(plan.devices["moj-herat-r1"])
-    assert "hostname moj-herat-r1" in text and "agentx" in text
+    text = daemons.factory_config(plan.devices["moj-ratanakiri-r1"])
+    assert "hostname moj-ratanakiri-r1" in text and "agentx" in text
     assert "interface eth0" in text and "ip address 198.19.0.22/24" in text
     assert "router " not in text and "eth1" not in text
-    assert "hostname moj-herat-r1" in daemons.vtysh_config(plan.devices["moj-herat-r1"])
+    assert "hostname moj-ratanakiri-r1" in daemons.vtysh_config(plan.devices["moj-ratanakiri-r1"])
 
 
 def test_frr_daemons_load_the_snmp_module(plan: LabPlan) -> None:
@@ -78,11 +78,11 @@ def test_start_scripts(plan: LabPlan) -> None:
 
 
 def test_routers_log_every_command_and_forward_it_to_the_noc(plan: LabPlan) -> None:
-    dev = plan.devices["moj-herat-r1"]
+    dev = plan.devices["moj-ratanakiri-r1"]
     options = [ln for ln in daemons.daemons_file(daemons.frr_log(dev)).splitlines() if "_options=" in ln]
     assert options and all(f"--log file:{daemons.frr_log(dev)}" in ln and "--command-log-always" in ln
                            for ln in options)
-    files = daemons.DeviceFiles.of(plan, "moj-herat-r1")
+    files = daemons.DeviceFiles.of(plan, "moj-ratanakiri-r1")
     script = daemons.start_script(plan, dev, files)
     forward = next(ln for ln in script.splitlines() if "netkit.lab.syslog_forward" in ln)
     assert "--source 198.19.0.22 --to 198.19.0.1:514" in forward  # from the management address to the NOC

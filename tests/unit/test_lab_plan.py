@@ -34,7 +34,7 @@ def test_addresses_routes_and_service_host(inv: Inventory) -> None:
     assert plan.noc is not None
     assert (str(plan.noc.host_address), str(plan.noc.gateway)) == ("198.19.254.2/30", "198.19.254.1")
     assert plan.noc.device == "dc-core1" and plan.noc.device_interface == "noc0"
-    # every site block, collapsed (moj-hq 198.18.16.0/24 + moj-herat 198.18.17.0/24), all inside the guard
+    # every site block, collapsed (moj-hq 198.18.16.0/24 + moj-ratanakiri 198.18.17.0/24), all inside the guard
     assert "198.18.16.0/23" in {str(r) for r in plan.noc.routes}
     assert all(r.subnet_of(LAB_SUPERNET) for r in plan.noc.routes)
     svc = plan.devices["verify-svc"]
@@ -48,19 +48,19 @@ def test_addresses_routes_and_service_host(inv: Inventory) -> None:
 def test_links_meet_in_the_wire_namespace(inv: Inventory) -> None:
     plan = plan_lab(inv, "nk-")
     assert len(plan.links) == len(inv.links) == 8
-    herat = plan.link("moj-herat-r1:eth1--dc-core1:eth4")
-    assert (herat.a.ns, herat.a.interface, herat.b.ns, herat.b.interface) == \
-        ("nk-moj-herat-r1", "eth1", "nk-dc-core1", "eth4")
-    assert herat.a.wire == f"l{herat.index}a" and herat.bridge == f"l{herat.index}"
-    assert herat.impairment is not None and herat.impairment.delay_ms == 40
+    ratanakiri = plan.link("moj-ratanakiri-r1:eth1--dc-core1:eth4")
+    assert (ratanakiri.a.ns, ratanakiri.a.interface, ratanakiri.b.ns, ratanakiri.b.interface) == \
+        ("nk-moj-ratanakiri-r1", "eth1", "nk-dc-core1", "eth4")
+    assert ratanakiri.a.wire == f"l{ratanakiri.index}a" and ratanakiri.bridge == f"l{ratanakiri.index}"
+    assert ratanakiri.impairment is not None and ratanakiri.impairment.delay_ms == 40
     wires = [w for lk in plan.links for w in (lk.a.wire, lk.b.wire, lk.bridge)]
     assert len(wires) == len(set(wires)) and all(valid_ifname(w) for w in wires)
 
 
 def test_link_lookup(inv: Inventory) -> None:
     plan = plan_lab(inv, "nk-")
-    assert plan.link("moj-balkh-r1").name == "moj-balkh-r1:eth1--dc-core2:eth4"
-    assert plan.link("dc-core1:eth4").name == "moj-herat-r1:eth1--dc-core1:eth4"
+    assert plan.link("moj-battambang-r1").name == "moj-battambang-r1:eth1--dc-core2:eth4"
+    assert plan.link("dc-core1:eth4").name == "moj-ratanakiri-r1:eth1--dc-core1:eth4"
     with pytest.raises(InputError, match="matches several links") as many:
         plan.link("dc-core1")
     assert "dc-core1:eth1--dc-core2:eth1" in str(many.value)

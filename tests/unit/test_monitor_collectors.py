@@ -46,9 +46,9 @@ def _filled(inventory, clock: float = FRIDAY_3AM.timestamp()) -> MonitorCache:  
     hq.up, hq.polls, hq.poll_duration, hq.last_success, hq.uptime_seconds = True, 1, 0.25, clock - 5, 1234.5
     hq.interfaces = (_row(hq.spec.labels, 2, "eth1", 1000), _row(hq.spec.labels, 3, "eth2", 2000))
     hq.bgp_peers = (("198.18.16.33", True), ("198.18.16.35", False))
-    cache.devices["moj-herat-r1"].polls = 1
-    cache.devices["moj-herat-r1"].record_error("timeout", "moj-herat-r1: No SNMP response received before timeout")
-    cache.probes["moj-herat/gateway"].record(ProbeResult(sent=5, received=4, rtts=(0.040, 0.050, 0.045, 0.200)), clock)
+    cache.devices["moj-ratanakiri-r1"].polls = 1
+    cache.devices["moj-ratanakiri-r1"].record_error("timeout", "moj-ratanakiri-r1: No SNMP response received before timeout")
+    cache.probes["moj-ratanakiri/gateway"].record(ProbeResult(sent=5, received=4, rtts=(0.040, 0.050, 0.045, 0.200)), clock)
     cache.probes["nat-dc/verify-platform"].record(ProbeResult(sent=1, received=1, rtts=(0.003,), http_status=200), clock)
     return cache
 
@@ -61,7 +61,7 @@ def test_every_contract_metric_is_exposed(inventory) -> None:  # type: ignore[no
 
 def test_device_and_interface_samples(inventory) -> None:  # type: ignore[no-untyped-def]
     reg = registry_for(_filled(inventory))
-    dev = {"device": "moj-hq-r1", "site": "moj-hq", "ministry": "moj", "province": "Kabul", "role": "site-router"}
+    dev = {"device": "moj-hq-r1", "site": "moj-hq", "ministry": "moj", "province": "Phnom Penh", "role": "site-router"}
     assert reg.get_sample_value("netkit_device_up", dev) == 1
     assert reg.get_sample_value("netkit_device_uptime_seconds", dev) == 1234.5
     eth1 = {**dev, "interface": "eth1", "alias": "to eth1"}
@@ -70,19 +70,19 @@ def test_device_and_interface_samples(inventory) -> None:  # type: ignore[no-unt
     assert reg.get_sample_value("netkit_interface_oper_up", eth1) == 1
     assert reg.get_sample_value("netkit_interface_speed_bits_per_second", eth1) == 1e9
     assert reg.get_sample_value("netkit_bgp_peer_up", {**dev, "peer": "198.18.16.35"}) == 0
-    herat = {"device": "moj-herat-r1", "site": "moj-herat", "ministry": "moj", "province": "Herat",
+    ratanakiri = {"device": "moj-ratanakiri-r1", "site": "moj-ratanakiri", "ministry": "moj", "province": "Ratanakiri",
              "role": "site-router"}
-    assert reg.get_sample_value("netkit_device_up", herat) == 0
-    assert reg.get_sample_value("netkit_snmp_poll_errors_total", {**herat, "reason": "timeout"}) == 1
-    assert reg.get_sample_value("netkit_snmp_poll_errors_total", {**herat, "reason": "auth"}) == 0
-    circuit = {"device": "moj-herat-r1", "interface": "eth1", "site": "moj-herat", "ministry": "moj",
-               "province": "Herat", "circuit_id": "GOV-MOJ-HRT-001"}
+    assert reg.get_sample_value("netkit_device_up", ratanakiri) == 0
+    assert reg.get_sample_value("netkit_snmp_poll_errors_total", {**ratanakiri, "reason": "timeout"}) == 1
+    assert reg.get_sample_value("netkit_snmp_poll_errors_total", {**ratanakiri, "reason": "auth"}) == 0
+    circuit = {"device": "moj-ratanakiri-r1", "interface": "eth1", "site": "moj-ratanakiri", "ministry": "moj",
+               "province": "Ratanakiri", "circuit_id": "GOV-MOJ-RTK-001"}
     assert reg.get_sample_value("netkit_circuit_committed_bits_per_second", circuit) == 20e6
 
 
 def test_probe_samples_against_the_agreement(inventory) -> None:  # type: ignore[no-untyped-def]
     reg = registry_for(_filled(inventory))
-    t = {"site": "moj-herat", "ministry": "moj", "province": "Herat", "target": "gateway", "kind": "icmp"}
+    t = {"site": "moj-ratanakiri", "ministry": "moj", "province": "Ratanakiri", "target": "gateway", "kind": "icmp"}
     assert reg.get_sample_value("netkit_probe_success", t) == 1
     assert reg.get_sample_value("netkit_probe_packets_sent_total", t) == 5
     assert reg.get_sample_value("netkit_probe_packets_received_total", t) == 4
@@ -98,28 +98,28 @@ def test_probe_samples_against_the_agreement(inventory) -> None:  # type: ignore
     assert reg.get_sample_value("netkit_mou_availability_ratio", t) == pytest.approx(0.99)
     assert reg.get_sample_value("netkit_mou_bandwidth_bits_per_second", t) == 20e6
     assert reg.get_sample_value("netkit_mou_period_seconds", t) == 30 * 86400
-    http = {"site": "nat-dc", "ministry": "mcit", "province": "Kabul", "target": "verify-platform", "kind": "http"}
+    http = {"site": "nat-dc", "ministry": "mpt", "province": "Phnom Penh", "target": "verify-platform", "kind": "http"}
     assert reg.get_sample_value("netkit_probe_http_status_code", http) == 200
     # never probed yet: counters at zero, no success series
-    balkh = {"site": "moj-balkh", "ministry": "moj", "province": "Balkh", "target": "gateway", "kind": "icmp"}
-    assert reg.get_sample_value("netkit_probe_success", balkh) is None
-    assert reg.get_sample_value("netkit_probe_cycles_total", balkh) == 0
+    battambang = {"site": "moj-battambang", "ministry": "moj", "province": "Battambang", "target": "gateway", "kind": "icmp"}
+    assert reg.get_sample_value("netkit_probe_success", battambang) is None
+    assert reg.get_sample_value("netkit_probe_cycles_total", battambang) == 0
 
 
 def test_maintenance_and_site_info(inventory) -> None:  # type: ignore[no-untyped-def]
     reg = registry_for(_filled(inventory))
     assert reg.get_sample_value("netkit_site_maintenance", {"site": "moj-hq", "ministry": "moj",
-                                                            "province": "Kabul"}) == 1
-    assert reg.get_sample_value("netkit_site_maintenance", {"site": "moj-herat", "ministry": "moj",
-                                                            "province": "Herat"}) == 0
+                                                            "province": "Phnom Penh"}) == 1
+    assert reg.get_sample_value("netkit_site_maintenance", {"site": "moj-ratanakiri", "ministry": "moj",
+                                                            "province": "Ratanakiri"}) == 0
     later = registry_for(_filled(inventory, clock=FRIDAY_3AM.timestamp() + 3600))
     assert later.get_sample_value("netkit_site_maintenance", {"site": "moj-hq", "ministry": "moj",
-                                                              "province": "Kabul"}) == 0
+                                                              "province": "Phnom Penh"}) == 0
     assert reg.get_sample_value("netkit_site_info", {
-        "site": "moj-hq", "ministry": "moj", "province": "Kabul", "name": "Ministry of Justice Headquarters",
+        "site": "moj-hq", "ministry": "moj", "province": "Phnom Penh", "name": "Ministry of Justice Headquarters",
         "ministry_name": "Ministry of Justice"}) == 1
     assert reg.get_sample_value("netkit_exporter_targets", {"kind": "snmp"}) == len(inventory.devices)
-    never = {"device": "dc-core2", "site": "nat-dc", "ministry": "mcit", "province": "Kabul", "role": "core-router"}
+    never = {"device": "dc-core2", "site": "nat-dc", "ministry": "mpt", "province": "Phnom Penh", "role": "core-router"}
     assert reg.get_sample_value("netkit_device_up", never) is None  # not polled yet: no series, no false alarm
     assert reg.get_sample_value("netkit_snmp_poll_errors_total", {**never, "reason": "timeout"}) == 0
     assert reg.get_sample_value("netkit_exporter_targets", {"kind": "icmp"}) == 5

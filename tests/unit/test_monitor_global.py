@@ -98,7 +98,7 @@ def test_each_region_s_sites_arrive_in_the_global_store(world: dict[str, str]) -
         _vm(world, "count by (netkit_region, netkit_shard) (netkit_device_up)")} == {
         ("region-1", "1/2"), ("region-2", "2/2")})
     assert regions
-    herat = _vm(world, 'netkit_site_info{site="moj-herat"}')
+    herat = _vm(world, 'netkit_site_info{site="moj-ratanakiri"}')
     assert len(herat) == 1 and herat[0]["metric"]["netkit_region"] in ("region-1", "region-2")
 
 
@@ -112,7 +112,7 @@ def test_an_alert_of_one_region_reaches_the_one_alertmanager(world: dict[str, st
 
 def test_every_dashboard_query_answers_from_the_global_store(world: dict[str, str]) -> None:
     _wait("data in VictoriaMetrics", lambda: _vm(world, "netkit_device_up"))
-    values = {"ministry": ".*", "site": "moj-herat", "device": "moj-herat-r1", "window": "1h"}
+    values = {"ministry": ".*", "site": "moj-ratanakiri", "device": "moj-ratanakiri-r1", "window": "1h"}
     asked = 0
     for data in all_dashboards().values():
         for q in panel_queries(data):
@@ -132,5 +132,5 @@ def test_report_sla_answers_from_the_global_store(world: dict[str, str]) -> None
     sites = {s.site: s for m in report.ministries for s in m.sites}
     # Every query of the report was answered (a refused one raises); the measured ratios need whole
     # 5-minute steps of data, the agreed targets are there at once.
-    assert "moj-herat" in sites and sites["moj-herat"].availability_target is not None
-    assert sites["moj-herat"].latency_target_s is not None and sites["moj-herat"].name == "Herat Provincial Court"
+    assert "moj-ratanakiri" in sites and sites["moj-ratanakiri"].availability_target is not None
+    assert sites["moj-ratanakiri"].latency_target_s is not None and sites["moj-ratanakiri"].name == "Ratanakiri Provincial Court"

@@ -51,10 +51,10 @@ def test_amtool_check_config() -> None:
 
 
 @pytest.mark.parametrize(("labels", "receiver"), [
-    (["ministry=moj", "severity=page", "site=moj-herat"], "moj-page"),
+    (["ministry=moj", "severity=page", "site=moj-ratanakiri"], "moj-page"),
     (["ministry=moj", "severity=ticket"], "moj-ticket"),
     (["ministry=mowa", "severity=page"], "mowa-page"),
-    (["ministry=mcit", "severity=info"], "mcit-ticket"),
+    (["ministry=mpt", "severity=info"], "mpt-ticket"),
     (["alertname=NetkitExporterDown", "severity=page"], "noc"),
 ])
 def test_alertmanager_routes_by_ministry_and_severity(labels: list[str], receiver: str) -> None:

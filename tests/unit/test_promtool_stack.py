@@ -46,7 +46,7 @@ def test_up_starts_both_with_the_generated_rules(running: tuple[Path, stack.Stac
     assert state.running and all(p.ready for p in state.processes)
     groups = httpx.get(f"http://{settings.prometheus_listen}/api/v1/rules").json()["data"]["groups"]
     names = {g["name"] for g in groups}
-    assert "netkit-devices" in names and "netkit-slo-moj-herat" in names and len(names) == 8
+    assert "netkit-devices" in names and "netkit-slo-moj-ratanakiri" in names and len(names) == 8
     assert all(g["interval"] == TEST.evaluation_interval_s for g in groups)
     deadline = time.monotonic() + 15  # Prometheus discovers its Alertmanagers in the background
     while True:
@@ -69,13 +69,13 @@ def _post_alerts(am: str, alerts: list[dict[str, Any]]) -> None:
 def test_a_site_down_inhibits_its_interface_alerts(running: tuple[Path, stack.StackSettings]) -> None:
     _, settings = running
     am = settings.alertmanager_listen
-    site = {"site": "moj-herat", "ministry": "moj", "province": "Herat"}
+    site = {"site": "moj-ratanakiri", "ministry": "moj", "province": "Ratanakiri"}
     _post_alerts(am, [
         {"alertname": "NetkitSiteDown", "severity": "page", **site},
-        {"alertname": "NetkitInterfaceDown", "severity": "ticket", "device": "moj-herat-r1", "interface": "eth1",
+        {"alertname": "NetkitInterfaceDown", "severity": "ticket", "device": "moj-ratanakiri-r1", "interface": "eth1",
          **site},
-        {"alertname": "NetkitInterfaceDown", "severity": "ticket", "device": "moj-balkh-r1", "interface": "eth1",
-         "site": "moj-balkh", "ministry": "moj", "province": "Balkh"},
+        {"alertname": "NetkitInterfaceDown", "severity": "ticket", "device": "moj-battambang-r1", "interface": "eth1",
+         "site": "moj-battambang", "ministry": "moj", "province": "Battambang"},
     ])
     deadline = time.monotonic() + 10
     while True:
@@ -84,12 +84,12 @@ def test_a_site_down_inhibits_its_interface_alerts(running: tuple[Path, stack.St
         if len(state) == 3 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert state == {("NetkitSiteDown", "moj-herat"): "active",
-                     ("NetkitInterfaceDown", "moj-herat"): "suppressed",  # inhibited by its site being down
-                     ("NetkitInterfaceDown", "moj-balkh"): "active"}
+    assert state == {("NetkitSiteDown", "moj-ratanakiri"): "active",
+                     ("NetkitInterfaceDown", "moj-ratanakiri"): "suppressed",  # inhibited by its site being down
+                     ("NetkitInterfaceDown", "moj-battambang"): "active"}
     groups = httpx.get(f"http://{am}/api/v2/alerts/groups").json()
     receivers = {(g["labels"].get("site"), g["receiver"]["name"]) for g in groups}
-    assert ("moj-herat", "moj-ticket") in receivers and ("moj-balkh", "moj-ticket") in receivers
+    assert ("moj-ratanakiri", "moj-ticket") in receivers and ("moj-battambang", "moj-ticket") in receivers
 
 
 def _last_reloads(settings: stack.StackSettings) -> tuple[str, str]:

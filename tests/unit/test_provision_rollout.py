@@ -15,7 +15,7 @@ from netkit.provision.rollout_record import RolloutPolicy, RolloutRecord
 from netkit.provision.steps import ProvisionOptions, Steps
 from test_provision_transaction import World, render
 
-SITES = ["nat-dc", "moj-hq", "moj-herat", "moj-balkh", "moci-hq", "mowa-hq"]
+SITES = ["nat-dc", "moj-hq", "moj-ratanakiri", "moj-battambang", "moc-hq", "mowa-hq"]
 
 
 @pytest.fixture
@@ -35,13 +35,13 @@ def start(w: World, policy: RolloutPolicy, canary: list[str] | None = None,
 
 
 def test_waves_data_centers_then_canary_then_waves_of_n(w: World) -> None:
-    waves = plan_waves(w.inv, SITES, ["moci-hq"], 2)
+    waves = plan_waves(w.inv, SITES, ["moc-hq"], 2)
     assert [(x.name, x.sites, x.must_confirm) for x in waves] == [
-        ("data centers", ["nat-dc"], True), ("canary", ["moci-hq"], True),
-        ("wave 1", ["moj-hq", "moj-herat"], False), ("wave 2", ["moj-balkh", "mowa-hq"], False)]
+        ("data centers", ["nat-dc"], True), ("canary", ["moc-hq"], True),
+        ("wave 1", ["moj-hq", "moj-ratanakiri"], False), ("wave 2", ["moj-battambang", "mowa-hq"], False)]
     with pytest.raises(InputError, match="--canary nope"):
         plan_waves(w.inv, SITES, ["nope"], 2)
-    assert sorted(select_sites(w.inv, [], False, ministry=["moj"])) == ["moj-balkh", "moj-herat", "moj-hq"]
+    assert sorted(select_sites(w.inv, [], False, ministry=["moj"])) == ["moj-battambang", "moj-ratanakiri", "moj-hq"]
     with pytest.raises(InputError, match="ministries: "):
         select_sites(w.inv, [], False, ministry=["nobody"])
 
@@ -63,15 +63,15 @@ def test_a_failed_canary_stops_before_any_wave(w: World) -> None:
     record = start(w, RolloutPolicy(wave_size=2), ["moj-hq"])
     assert record.status == "stopped" and "canary not confirmed on moj-hq" in record.stop_reason
     assert record.sites["moj-hq"].state == "rolled-back"
-    assert {c for c, e in record.sites.items() if e.state == "pending"} == {"moj-herat", "moj-balkh", "moci-hq", "mowa-hq"}
-    assert all(w.routers[d] == "hostname factory\n" for d in ("moj-herat-r1", "moci-hq-r1", "mowa-hq-r1"))
+    assert {c for c, e in record.sites.items() if e.state == "pending"} == {"moj-ratanakiri", "moj-battambang", "moc-hq", "mowa-hq"}
+    assert all(w.routers[d] == "hostname factory\n" for d in ("moj-ratanakiri-r1", "moc-hq-r1", "mowa-hq-r1"))
 
 
 def test_more_than_k_failures_in_a_wave_stop_the_rollout_and_the_rest_stays_untouched(w: World) -> None:
-    w.faults.update({"moj-hq-r1": "check", "moj-herat-r1": "reject"})
+    w.faults.update({"moj-hq-r1": "check", "moj-ratanakiri-r1": "reject"})
     record = start(w, RolloutPolicy(wave_size=2, max_failed=1))
     assert record.status == "stopped" and "2 site(s) failed in one wave, more than --max-failed 1" in record.stop_reason
-    assert record.sites["moj-balkh"].state == "pending" and w.routers["moj-balkh-r1"] == "hostname factory\n"
+    assert record.sites["moj-battambang"].state == "pending" and w.routers["moj-battambang-r1"] == "hostname factory\n"
     w.faults.clear()
     w.faults["moj-hq-r1"] = "check"
     again = start(w, RolloutPolicy(wave_size=2, max_failed_percent=50))  # 1 of 2 = 50%: not more, go on
@@ -86,7 +86,7 @@ def test_resume_settles_the_interrupted_sites_and_does_not_redo_confirmed_ones(w
         from netkit.provision.provisioning import provision_sites
 
         calls.append(codes)
-        if codes[0] == "moj-balkh":
+        if codes[0] == "moj-battambang":
             raise KeyboardInterrupt
         return provision_sites(st, codes, opts)
 
@@ -94,7 +94,7 @@ def test_resume_settles_the_interrupted_sites_and_does_not_redo_confirmed_ones(w
     with pytest.raises(KeyboardInterrupt):
         rollout_for(st, run_wave=killed_in_wave_2).run(record)
     saved = rollout_for(st).store.load(record.id)
-    assert saved.status == "interrupted" and saved.sites["moj-balkh"].state == "running"
+    assert saved.status == "interrupted" and saved.sites["moj-battambang"].state == "running"
     resumed = rollout_for(steps(w)).resume(record.id)
     assert resumed.status == "done" and resumed.resumed == 1 and resumed.count("confirmed") == 6
     before = [e.site for e in w.env.audit.entries() if e.action == "provision"]

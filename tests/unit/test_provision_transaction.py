@@ -201,9 +201,9 @@ def test_backup_failure_changes_nothing(world: World) -> None:
 
 def test_in_a_batch_a_site_that_cannot_be_backed_up_does_not_stop_the_others(world: World) -> None:
     world.faults["moj-hq-r1"] = "backup"
-    reports = {r.site: r for r in batch(world, ["nat-dc", "moj-hq", "moci-hq"])}
+    reports = {r.site: r for r in batch(world, ["nat-dc", "moj-hq", "moc-hq"])}
     assert reports["moj-hq"].result == "failed" and world.routers["moj-hq-r1"] == "hostname factory\n"
-    assert reports["nat-dc"].result == "confirmed" and reports["moci-hq"].result == "confirmed"
+    assert reports["nat-dc"].result == "confirmed" and reports["moc-hq"].result == "confirmed"
 
 
 def test_a_rejected_candidate_commits_nothing_in_its_site_and_proves_it(world: World) -> None:
@@ -288,22 +288,22 @@ def batch(world: World, sites: list[str]) -> list[SiteReport]:
 
 
 def test_a_batch_runs_each_phase_once_for_every_site(world: World) -> None:
-    reports = batch(world, ["nat-dc", "moj-hq", "moci-hq"])
+    reports = batch(world, ["nat-dc", "moj-hq", "moc-hq"])
     assert [r.result for r in reports] == ["confirmed"] * 3
     assert len(world.backends) == 1 and world.backends[0].calls == ["backup", "push", "check", "confirm"]
     gates = world.backends[0].gates
     assert gates["moj-hq-r1"] == ["dc-core1", "dc-core2", "moj-hq-r1"] and gates["dc-core1"] == ["dc-core1", "dc-core2"]
     assert len({r.backup_id for r in reports}) == 3  # one backup commit per site
-    assert [e.site for e in world.env.audit.entries()] == ["nat-dc", "moj-hq", "moci-hq"]
+    assert [e.site for e in world.env.audit.entries()] == ["nat-dc", "moj-hq", "moc-hq"]
     again = batch(world, ["nat-dc", "moj-hq"])
     assert [r.result for r in again] == ["unchanged", "unchanged"]
 
 
 def test_a_failing_customer_site_does_not_take_the_others_back(world: World) -> None:
     world.faults["moj-hq-r1"] = "check"
-    reports = {r.site: r for r in batch(world, ["nat-dc", "moj-hq", "moci-hq"])}
+    reports = {r.site: r for r in batch(world, ["nat-dc", "moj-hq", "moc-hq"])}
     assert reports["moj-hq"].result == "rolled-back" and world.routers["moj-hq-r1"] == "hostname factory\n"
-    assert reports["nat-dc"].result == "confirmed" and reports["moci-hq"].result == "confirmed"
+    assert reports["nat-dc"].result == "confirmed" and reports["moc-hq"].result == "confirmed"
 
 
 def test_a_failing_datacenter_takes_the_whole_batch_back(world: World) -> None:
@@ -339,7 +339,7 @@ def test_cli_provision_json_and_table_with_exit_codes(world: World, monkeypatch:
     assert r.exit_code == 0 and "moj-hq-r1: render ok" in r.output and "moj-hq-r1: backup ok" in r.output
     assert "confirmed" in r.output and "changed and confirmed" in r.output
     world.faults["dc-core2"] = "check"
-    r = runner.invoke(app, ["provision", "site", "nat-dc", "moj-herat", "-i", inv, "--yes", "--json"])
+    r = runner.invoke(app, ["provision", "site", "nat-dc", "moj-ratanakiri", "-i", inv, "--yes", "--json"])
     assert r.exit_code == 1
     assert [x["result"] for x in json.loads(r.output)] == ["rolled-back", "rolled-back"]
     r = runner.invoke(app, ["diff", "site", "moj-hq", "-i", inv])

@@ -52,7 +52,7 @@ def test_outside_its_window_a_site_is_refused_and_nothing_is_touched(w: World, t
     at(w, FRIDAY_3AM)
     assert SiteTransaction(w.inv, "moj-hq", w.env, w.factory, render=render).provision(ProvisionOptions()).result == "confirmed"
     # another ministry has no such policy
-    assert SiteTransaction(w.inv, "moci-hq", w.env, w.factory, render=render).provision(ProvisionOptions()).result == "confirmed"
+    assert SiteTransaction(w.inv, "moc-hq", w.env, w.factory, render=render).provision(ProvisionOptions()).result == "confirmed"
 
 
 def test_now_with_a_reason_goes_and_the_reason_is_audited(w: World, tmp_path: Path) -> None:
@@ -70,8 +70,8 @@ def test_a_rollout_refuses_the_sites_outside_their_window_and_goes_on(w: World, 
     steps = Steps(w.inv, w.env, w.factory, render=render)
     record = new_record(w.inv, list(w.inv.sites), [], RolloutPolicy(wave_size=10), "t", "x", MONDAY)
     done = rollout_for(steps).run(record)
-    assert {c for c, e in done.sites.items() if e.state == "refused"} == {"moj-hq", "moj-herat", "moj-balkh"}
-    assert done.sites["moci-hq"].state == "confirmed" and w.routers["moj-hq-r1"] == "hostname factory\n"
+    assert {c for c, e in done.sites.items() if e.state == "refused"} == {"moj-hq", "moj-ratanakiri", "moj-battambang"}
+    assert done.sites["moc-hq"].state == "confirmed" and w.routers["moj-hq-r1"] == "hostname factory\n"
 
 
 def test_without_alertmanager_the_run_says_so_and_goes_on_or_is_refused_when_required(w: World, tmp_path: Path) -> None:

@@ -148,8 +148,8 @@ def test_ios_switch_and_router_features(examples: Inventory) -> None:
 
 def test_v2c_only_where_the_inventory_allows_it(examples: Inventory) -> None:
     assert "snmp-agent community read cipher @@secret:snmp_community@@ acl 2001" in render_device(
-        examples, "moph-herat-r1").text
-    assert "snmp-agent community" not in render_device(examples, "moph-herat-sw1").text
+        examples, "moh-ratanakiri-r1").text
+    assert "snmp-agent community" not in render_device(examples, "moh-ratanakiri-sw1").text
 
 
 def test_show_vars_is_the_template_data(lab: Inventory) -> None:
@@ -182,8 +182,8 @@ def test_undefined_variable_names_device_template_and_line(tmp_path: Path, lab: 
 
 
 def test_cli_render_device_site_all_and_show_vars(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["render", "device", "moj-balkh-r1"])
-    assert res.exit_code == 0 and "hostname moj-balkh-r1" in res.stdout
+    res = runner.invoke(app, ["render", "device", "moj-battambang-r1"])
+    assert res.exit_code == 0 and "hostname moj-battambang-r1" in res.stdout
     res = runner.invoke(app, ["render", "site", "nat-dc", "--out", str(tmp_path / "out")])
     assert res.exit_code == 0
     assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.conf")) == [
@@ -206,14 +206,14 @@ def test_fill_secrets_at_push_time(examples: Inventory) -> None:
     from netkit.inventory.credentials import Credentials
     from pydantic import SecretStr
 
-    text = render_device(examples, "moph-herat-r1").text
+    text = render_device(examples, "moh-ratanakiri-r1").text
     assert marks(text) == {"username", "password", "snmp_auth_key", "snmp_priv_key", "snmp_community"}
     creds = Credentials(username="noc", password=SecretStr("pw1"), snmp_user="netkit",
                         snmp_auth_key=SecretStr("auth1"), snmp_priv_key=SecretStr("priv1"))
     with pytest.raises(InputError, match="needs snmp_community"):
-        fill_secrets(text, creds, "moph-herat-r1")
+        fill_secrets(text, creds, "moh-ratanakiri-r1")
     full = creds.model_copy(update={"snmp_community": SecretStr("ro1")})
-    filled = fill_secrets(text, full, "moph-herat-r1")
+    filled = fill_secrets(text, full, "moh-ratanakiri-r1")
     assert "@@secret" not in filled and "local-user noc password irreversible-cipher pw1" in filled
     assert "snmp-agent community read cipher ro1 acl 2001" in filled
     # FRR configs carry no secret at all

@@ -38,8 +38,8 @@ def test_periods() -> None:
 
 
 def _site(**kw: object) -> SiteSla:
-    base: dict[str, object] = dict(site="moj-herat", name="Herat Provincial Court", ministry="moj",
-                                   ministry_name="Ministry of Justice", province="Herat", availability=0.995,
+    base: dict[str, object] = dict(site="moj-ratanakiri", name="Ratanakiri Provincial Court", ministry="moj",
+                                   ministry_name="Ministry of Justice", province="Ratanakiri", availability=0.995,
                                    availability_target=0.99, within_latency=0.999, latency_mean_s=0.045,
                                    latency_p95_s=0.06, latency_target_s=0.12, loss=0.004, loss_target=0.02)
     base.update(kw)
@@ -64,12 +64,12 @@ def _report(*sites: SiteSla) -> SlaReport:
 
 
 def test_csv_has_one_row_per_site_with_units_in_the_header() -> None:
-    text = to_csv(_report(_site(), _site(site="moj-balkh", name="Balkh, \"North\"", loss=0.05)))
+    text = to_csv(_report(_site(), _site(site="moj-battambang", name="Battambang, \"North\"", loss=0.05)))
     lines = text.splitlines()
     assert lines[0].split(",")[:4] == ["period", "ministry", "ministry_name", "site"]
-    assert lines[1] == ("2026-10,moj,Ministry of Justice,moj-herat,Herat Provincial Court,Herat,0.995,0.99,yes,"
+    assert lines[1] == ("2026-10,moj,Ministry of Justice,moj-ratanakiri,Ratanakiri Provincial Court,Ratanakiri,0.995,0.99,yes,"
                         "45,60,120,0.999,yes,0.004,0.02,yes,0,,,yes")
-    assert '"Balkh, ""North"""' in lines[2] and lines[2].endswith(",no")
+    assert '"Battambang, ""North"""' in lines[2] and lines[2].endswith(",no")
 
 
 def test_html_is_self_contained_escaped_and_marks_breaches() -> None:
@@ -104,7 +104,7 @@ class FakeClient(PrometheusClient):
 
 def test_report_queries_exclude_maintenance_and_group_by_ministry() -> None:
     client = FakeClient({
-        "netkit_site_info": [Sample({"site": "moj-hq", "ministry": "moj", "province": "Kabul", "name": "HQ",
+        "netkit_site_info": [Sample({"site": "moj-hq", "ministry": "moj", "province": "Phnom Penh", "name": "HQ",
                                      "ministry_name": "Ministry of Justice"}, 1)],
         "netkit_mou_loss_ratio": [Sample({"site": "moj-hq"}, 0.005), Sample({"site": "mowa-hq"}, 0.01)],
     })

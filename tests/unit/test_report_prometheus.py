@@ -47,7 +47,7 @@ class Site:
 def _condition(site: str, ts: int) -> tuple[bool, bool, int, float]:
     """(in maintenance, cycle failed, replies out of 5, rtt) at one probe cycle."""
     day, sec = (ts - START) // DAY + 1, (ts - START) % DAY
-    if site == "moj-balkh":
+    if site == "moj-battambang":
         if day == 20 and 2 * 3600 <= sec < 6 * 3600:
             return True, True, 0, 0.0  # declared maintenance, site dark: must not count
         if day in (10, 11):
@@ -119,8 +119,8 @@ def synthetic_month(sites: list[Site]) -> str:
 
 
 SITES = [
-    Site("moj-balkh", "moj", "Balkh", "Balkh Provincial Court", "Ministry of Justice", 0.995, 0.06, 0.01),
-    Site("mowa-hq", "mowa", "Kabul", "Ministry of Women's Affairs Headquarters", "Ministry of Women's Affairs",
+    Site("moj-battambang", "moj", "Battambang", "Battambang Provincial Court", "Ministry of Justice", 0.995, 0.06, 0.01),
+    Site("mowa-hq", "mowa", "Phnom Penh", "Ministry of Women's Affairs Headquarters", "Ministry of Women's Affairs",
          0.995, 0.03, 0.01),
 ]
 
@@ -163,7 +163,7 @@ def test_report_measures_each_site_against_its_agreement(october: str) -> None:
     assert [m.code for m in report.ministries] == ["moj", "mowa"]
     assert not report.period.partial
     by_site = {s.site: s for m in report.ministries for s in m.sites}
-    assert set(by_site) == {"moj-balkh", "mowa-hq"}
+    assert set(by_site) == {"moj-battambang", "mowa-hq"}
     for spec in SITES:
         row = by_site[spec.site]
         assert row.name == spec.name and row.ministry_name == spec.ministry_name
@@ -173,15 +173,15 @@ def test_report_measures_each_site_against_its_agreement(october: str) -> None:
         assert row.probe_cycles == pytest.approx(spec.expected["probe_cycles"], rel=0.01)
         assert row.availability_target == pytest.approx(spec.availability)
         assert len(row.daily) == 31
-    balkh, mowa = by_site["moj-balkh"], by_site["mowa-hq"]
-    # Balkh: 20 % loss for 2 days and one dark hour breach 1 %; its 4 dark maintenance hours do not count.
+    battambang, mowa = by_site["moj-battambang"], by_site["mowa-hq"]
+    # Battambang: 20 % loss for 2 days and one dark hour breach 1 %; its 4 dark maintenance hours do not count.
     hours = 31 * 24 - 4
-    assert balkh.loss == pytest.approx((0.2 * 48 + 1) / hours, abs=2e-4)
-    assert balkh.availability == pytest.approx(1 - 1 / hours, abs=2e-4)
-    assert balkh.loss_met is False and balkh.availability_met is True and balkh.met is False
-    assert balkh.maintenance_s == pytest.approx(4 * 3600, rel=0.01)
-    assert balkh.daily[9].loss == pytest.approx(0.2, abs=1e-3) and balkh.daily[0].loss == pytest.approx(0, abs=1e-9)
-    assert balkh.daily[24].availability == pytest.approx(1 - 1 / 24, abs=2e-3)
+    assert battambang.loss == pytest.approx((0.2 * 48 + 1) / hours, abs=2e-4)
+    assert battambang.availability == pytest.approx(1 - 1 / hours, abs=2e-4)
+    assert battambang.loss_met is False and battambang.availability_met is True and battambang.met is False
+    assert battambang.maintenance_s == pytest.approx(4 * 3600, rel=0.01)
+    assert battambang.daily[9].loss == pytest.approx(0.2, abs=1e-3) and battambang.daily[0].loss == pytest.approx(0, abs=1e-9)
+    assert battambang.daily[24].availability == pytest.approx(1 - 1 / 24, abs=2e-3)
     assert mowa.met is True and mowa.latency_p95_s is not None and mowa.latency_p95_s <= 0.03
 
 
@@ -207,7 +207,7 @@ def test_cli_writes_the_report(october: str, tmp_path: Path) -> None:
     assert "BREACHED" in out.read_text(encoding="utf-8")
     result = CliRunner().invoke(app, ["report", "sla", "--period", "2026-10", "--prometheus", october,
                                       "--format", "csv", "--ministry", "moj"])
-    assert result.exit_code == 0 and result.output.count("\n") == 2 and ",moj-balkh," in result.output
+    assert result.exit_code == 0 and result.output.count("\n") == 2 and ",moj-battambang," in result.output
 
 
 def test_a_month_without_data_reports_no_sites(october: str) -> None:

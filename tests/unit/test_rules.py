@@ -42,10 +42,10 @@ def _parsed(inv: Inventory) -> dict[str, RuleFile]:
 
 def test_one_file_per_ministry_and_one_group_per_site(inv: Inventory) -> None:
     files = _parsed(inv)
-    assert sorted(files) == ["config.rules.yml", "devices.rules.yml", "slo-mcit.rules.yml", "slo-moci.rules.yml", "slo-moj.rules.yml",
-                             "slo-mowa.rules.yml"]
+    assert sorted(files) == ["config.rules.yml", "devices.rules.yml", "slo-moc.rules.yml", "slo-moj.rules.yml",
+                             "slo-mowa.rules.yml", "slo-mpt.rules.yml"]
     assert [g.name for g in files["slo-moj.rules.yml"].groups] == [
-        "netkit-slo-moj-balkh", "netkit-slo-moj-herat", "netkit-slo-moj-hq"]
+        "netkit-slo-moj-battambang", "netkit-slo-moj-hq", "netkit-slo-moj-ratanakiri"]
     for name, rf in files.items():
         if not name.startswith("slo-"):
             continue
@@ -89,18 +89,18 @@ def test_agreement_numbers_come_from_the_exporter_gauges_not_from_the_rules(inv:
 
 
 def test_maintenance_is_excluded_from_every_sli_event(inv: Inventory) -> None:
-    group = site_rules(inv, inv.sites["moj-herat"], PRODUCTION, Links())
+    group = site_rules(inv, inv.sites["moj-ratanakiri"], PRODUCTION, Links())
     base = [r for r in group.rules if isinstance(r, RecordingRule) and r.record.endswith("_events:rate")]
     assert len(base) == 6
     for rule in base:
-        assert 'unless on (site)\n(max by (site) (max_over_time(netkit_site_maintenance{site="moj-herat"}[5m])) > 0)' \
+        assert 'unless on (site)\n(max by (site) (max_over_time(netkit_site_maintenance{site="moj-ratanakiri"}[5m])) > 0)' \
             in rule.expr
     down = next(r for r in group.rules if isinstance(r, AlertingRule) and r.alert == SITE_DOWN_ALERT)
     assert "netkit_site_maintenance" in down.expr
 
 
 def test_burn_rate_pairs_follow_the_sre_workbook(inv: Inventory) -> None:
-    group = site_rules(inv, inv.sites["moj-herat"], PRODUCTION, Links())
+    group = site_rules(inv, inv.sites["moj-ratanakiri"], PRODUCTION, Links())
     page = next(r for r in group.rules if isinstance(r, AlertingRule) and r.labels["severity"] == "page"
                 and r.alert == BURN_ALERT)
     assert 'window="1h"' in page.expr and 'window="5m"' in page.expr and "0.02 *" in page.expr
@@ -110,7 +110,7 @@ def test_burn_rate_pairs_follow_the_sre_workbook(inv: Inventory) -> None:
 
 
 def test_test_windows_shrink_sixty_times(inv: Inventory) -> None:
-    group = site_rules(inv, inv.sites["moj-balkh"], TEST, Links())
+    group = site_rules(inv, inv.sites["moj-battambang"], TEST, Links())
     windows = {r.labels.get("window") for r in group.rules if isinstance(r, RecordingRule)} - {None}
     assert windows == {"10s", "30s", "1m", "2m", "6m", "24m", "72m", "12h"}
     assert TEST.hold(120) == "2s" and PRODUCTION.hold(120) == "2m"
@@ -166,7 +166,7 @@ def test_cli_rules_and_bad_windows(tmp_path: Path) -> None:
     result = runner.invoke(app, ["monitor", "rules", "--out", str(tmp_path), "--windows", "test", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["windows"] == "test" and data["sites"] == ["moci-hq", "moj-balkh", "moj-herat", "moj-hq",
+    assert data["windows"] == "test" and data["sites"] == ["moc-hq", "moj-battambang", "moj-hq", "moj-ratanakiri",
                                                            "mowa-hq", "nat-dc"]
     assert len(list(tmp_path.glob("*.rules.yml"))) == 6  # 5 SLO and device files + the watcher's config.rules.yml
     result = runner.invoke(app, ["monitor", "rules", "--out", str(tmp_path), "--windows", "weekly"])

@@ -138,18 +138,18 @@ def test_undefined_route_map_and_prefix_list_on_other_platforms(examples: Invent
          "route-policy {{ name }}-V1 permit node 10")
     report = validate(examples, templates=templates, jobs=1, frr_check=False)
     messages = {(f.device, f.message) for f in errors(report)}
-    assert ("mof-hq-r1", "prefix-list NETKIT-EBGP-OUT is used but not defined in this file") in messages
+    assert ("mef-hq-r1", "prefix-list NETKIT-EBGP-OUT is used but not defined in this file") in messages
     assert ("core2", "firewall filter NETKIT-MGMT is used but not defined in this file") in messages
-    assert ("moph-herat-r1", "route-policy NETKIT-EBGP-OUT is used but not defined in this file") in messages
+    assert ("moh-ratanakiri-r1", "route-policy NETKIT-EBGP-OUT is used but not defined in this file") in messages
 
 
 def test_duplicate_address(examples: Inventory, templates: Path) -> None:
     # A template bug: the loopback gets the first data interface's address.
     edit(templates / "huawei_vrp" / "partials" / "interfaces.j2", " ip address {{ itf.ip }} {{ itf.netmask }}",
          " ip address {{ (interfaces[0].ip if itf.kind == 'loopback' else itf.ip) }} {{ itf.netmask }}")
-    report = validate(examples, ["moph-herat-r1"], templates=templates, jobs=1, frr_check=False)
+    report = validate(examples, ["moh-ratanakiri-r1"], templates=templates, jobs=1, frr_check=False)
     [f] = errors(report)
-    assert (f.device, f.check, f.file) == ("moph-herat-r1", "structure", "vrp.cfg")
+    assert (f.device, f.check, f.file) == ("moh-ratanakiri-r1", "structure", "vrp.cfg")
     assert f.message.startswith("address 10.3.0.65 is configured twice (interface LoopBack0 at line")
     assert f.text == "ip address 10.3.0.65 255.255.255.192" and f.line > 0
 
@@ -157,9 +157,9 @@ def test_duplicate_address(examples: Inventory, templates: Path) -> None:
 def test_duplicate_address_across_devices(examples: Inventory, templates: Path) -> None:
     edit(templates / "eos" / "partials" / "interfaces.j2", "   ip address {{ itf.address }}",
          "   ip address {{ '10.2.0.1/32' if itf.kind == 'loopback' else itf.address }}")
-    report = validate(examples, ["mof-hq-r1", "mof-hq-sw1"], templates=templates, jobs=1, frr_check=False)
+    report = validate(examples, ["mef-hq-r1", "mef-hq-sw1"], templates=templates, jobs=1, frr_check=False)
     found = errors(report)
-    assert {f.device for f in found} == {"mof-hq-r1", "mof-hq-sw1"}
+    assert {f.device for f in found} == {"mef-hq-r1", "mef-hq-sw1"}
     assert all("address 10.2.0.1 is configured on several devices" in f.message for f in found)
 
 

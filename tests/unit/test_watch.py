@@ -27,7 +27,7 @@ from prometheus_client import CollectorRegistry
 
 DATA = Path(__file__).parent / "data" / "config" / "frr"
 ROUTER, SITE = "moj-hq-r1", "moj-hq"
-# What the lab's moj-herat-r1 logged (FRR 8.4.4, `log commands`) for an SSH session of the lab user that
+# What the lab's moj-ratanakiri-r1 logged (FRR 8.4.4, `log commands`) for an SSH session of the lab user that
 # ran `configure terminal`, `interface eth1`, `description ...`, `end`, `write memory`, as its forwarder sends it.
 FRR_LINES = [
     "2026/12/02 15:25:42 ZEBRA: [M7Q4P-46WDR] vty[55]@(config)# interface eth1",
@@ -45,8 +45,8 @@ SSHD_LOGOUT = "Disconnected from user netkit-lab-60a177 198.19.0.1 port 40522"
 
 
 def test_rfc5424_and_rfc3164_parse() -> None:
-    m = parse(format_5424("moj-herat-r1", "frr", FRR_LINES[2], "2026-12-02T15:25:42.000Z"), "198.19.0.22")
-    assert (m.format, m.host, m.app, m.severity, m.facility) == ("rfc5424", "moj-herat-r1", "frr", 6, 23)
+    m = parse(format_5424("moj-ratanakiri-r1", "frr", FRR_LINES[2], "2026-12-02T15:25:42.000Z"), "198.19.0.22")
+    assert (m.format, m.host, m.app, m.severity, m.facility) == ("rfc5424", "moj-ratanakiri-r1", "frr", 6, 23)
     assert m.text == FRR_LINES[2]
     m = parse(b"<189>Dec  2 15:25:42 core-sw1 sshd[812]: " + SSHD_LOGIN.encode(), "10.0.0.1")
     assert (m.format, m.host, m.app, m.severity) == ("rfc3164", "core-sw1", "sshd", 5)
@@ -116,7 +116,7 @@ def test_a_site_group_overrides_its_ministry(lab: Inventory, tmp_path: Path) -> 
         data["netkit_backup"] = {"interval": interval}
         path.write_text(yaml.safe_dump(data))
     got = inventory_intervals(load_inventory(inv_dir), 86400)
-    assert got["moj-hq-r1"] == 900 and got["moj-herat-r1"] == 21600 and got["mowa-hq-r1"] == 86400
+    assert got["moj-hq-r1"] == 900 and got["moj-ratanakiri-r1"] == 21600 and got["mowa-hq-r1"] == 86400
 
 
 def test_state_round_trips(tmp_path: Path) -> None:
@@ -247,7 +247,7 @@ def test_secrets_typed_by_hand_are_masked_in_commit_messages_and_state(lab: Inve
 
 def test_the_listener_maps_senders_to_devices_and_drops_strangers(lab: Inventory) -> None:
     senders = {**sender_map(lab), "127.0.0.2": ROUTER}
-    assert senders["198.19.0.22"] == "moj-herat-r1"
+    assert senders["198.19.0.22"] == "moj-ratanakiri-r1"
     got: list[tuple[str, str]] = []
     counts: dict[str, int] = {}
 
@@ -296,7 +296,7 @@ def test_the_compliance_report_per_ministry(lab: Inventory, tmp_path: Path) -> N
     rows = {d.device: d for d in report.ministries[0].devices}
     assert rows[ROUTER].compliant is False and rows[ROUTER].drift_lines > 0 and rows[ROUTER].changes == 4
     assert rows[ROUTER].features["interfaces"] is False and rows[ROUTER].features["snmp"] is True
-    assert rows["moj-herat-r1"].compliant is None and "no backup" in rows["moj-herat-r1"].error
+    assert rows["moj-ratanakiri-r1"].compliant is None and "no backup" in rows["moj-ratanakiri-r1"].error
     html = to_html(report)
     assert "Ministry of Justice (moj)" in html and "DRIFTED" in html and "Remediation for moj-hq-r1" in html
     assert "s3cr3t-pw" not in html

@@ -102,7 +102,7 @@ def show(
         table.add_column("name", overflow="ellipsis", no_wrap=True)
         for row in cells:
             table.add_row(*row)
-        console.print(table)
+        console.print(table, crop=False)  # the fixed columns stay whole even past a narrow width
         return
     if name in inv.sites:
         if json:

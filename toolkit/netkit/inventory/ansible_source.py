@@ -76,10 +76,25 @@ def plain(value: Any) -> Any:
 
 
 def _is_vaulted(value: Any) -> bool:
+    """A vault-encrypted value (`!vault`), or any value of a file encrypted as a whole (`ansible-vault encrypt`:
+    Ansible tags its values with nothing but their origin, so the file itself is looked at)."""
     from ansible._internal._datatag._tags import SourceWasEncrypted, VaultedValue
     from ansible.parsing.vault import EncryptedString
 
-    return isinstance(value, EncryptedString) or SourceWasEncrypted.is_tagged_on(value) or VaultedValue.is_tagged_on(value)
+    from netkit.inventory.ansible_glue import origin_of
+
+    if isinstance(value, EncryptedString) or SourceWasEncrypted.is_tagged_on(value) or VaultedValue.is_tagged_on(value):
+        return True
+    path, _ = origin_of(value)
+    return path is not None and _encrypted_file(path)
+
+
+def _encrypted_file(path: str) -> bool:  # read for the few credential secrets only: no cache to go stale
+    try:
+        with open(path, "rb") as f:
+            return f.read(14) == b"$ANSIBLE_VAULT"
+    except OSError:
+        return False
 
 
 def _mark_vaulted(tagged: Any, converted: Any) -> None:

@@ -11,14 +11,9 @@ from typing import Any, Literal
 
 import yaml
 
+from netkit.inventory.cambodia import MINISTRIES, MPT, PROVINCES, Name
 from netkit.platforms import get
 
-PROVINCES = [
-    "Kabul", "Herat", "Balkh", "Kandahar", "Nangarhar", "Kunduz", "Bamyan", "Ghazni", "Paktia", "Badakhshan",
-    "Takhar", "Baghlan", "Helmand", "Farah", "Faryab", "Jawzjan", "Logar", "Parwan", "Kapisa", "Laghman",
-    "Kunar", "Khost", "Zabul", "Uruzgan", "Ghor", "Daykundi", "Panjshir", "Samangan", "Sar-e Pol", "Badghis",
-    "Nimruz", "Nuristan", "Paktika", "Wardak",
-]
 # The vendor mix of a generated inventory (its shape, fixed so the output stays the same); interface
 # names come from each platform's spec.
 ROUTER_PLATFORMS = ["ios", "eos", "junos", "huawei_vrp", "routeros", "frr"]
@@ -27,9 +22,16 @@ SWITCH_PLATFORMS = ["ios", "eos", "junos", "huawei_vrp"]
 
 @dataclass(frozen=True)
 class NationalShape:
-    ministries: int = 34
-    provinces: int = 25
+    ministries: int = 34  # of the len(MINISTRIES) real institutions: ~12,000 devices, as in earlier figures
+    provinces: int = len(PROVINCES)
     devices_per_site: int = 14  # one site router and access switches
+
+
+def _ministry(index: int) -> Name:
+    """The index-th real institution; a numbered stand-in past the end of the list (stress shapes)."""
+    if index < len(MINISTRIES):
+        return MINISTRIES[index]
+    return Name(f"m{index + 1:03d}", f"Institution {index + 1}", "")
 
 
 def national_inventory(shape: NationalShape) -> tuple[dict[str, Any], int]:
@@ -39,11 +41,11 @@ def national_inventory(shape: NationalShape) -> tuple[dict[str, Any], int]:
     next(mgmt_next)
     cores = {"core1": next(mgmt_next), "core2": next(mgmt_next)}
     children: dict[str, Any] = {
-        "mcit": {
-            "vars": {"netkit_ministry": {"code": "mcit", "name": "Ministry of Communications (national core)"}},
+        "mpt": {
+            "vars": {"netkit_ministry": {"code": MPT.code, "name": f"{MPT.en} (national core)"}},
             "children": {"site_nat_dc": {
                 "vars": {"netkit_site": {"code": "nat-dc", "name": "National Data Center", "kind": "datacenter",
-                                         "province": "Kabul", "block": "10.250.0.0/22", "asn": 64512,
+                                         "province": "Phnom Penh", "block": "10.250.0.0/22", "asn": 64512,
                                          "links": [{"a": {"device": "core1", "interface": "TenGigabitEthernet0/0/0"},
                                                     "b": {"device": "core2", "interface": "TenGigabitEthernet0/0/0"},
                                                     "ospf": True}]}},
@@ -55,10 +57,12 @@ def national_inventory(shape: NationalShape) -> tuple[dict[str, Any], int]:
     }
     count = len(cores)
     for m in range(shape.ministries):
-        mcode = f"m{m + 1:02d}"
+        ministry = _ministry(m)
+        mcode = ministry.code
         sites: dict[str, Any] = {}
         for p in range(shape.provinces):
-            code = f"{mcode}-p{p + 1:02d}"
+            province = PROVINCES[p % len(PROVINCES)]
+            code = f"{mcode}-{province.code}" if p < len(PROVINCES) else f"{mcode}-p{p + 1:02d}"
             block = ipaddress.IPv4Network((f"10.{m + 1}.{p * 4}.0", 22))
             rplat = ROUTER_PLATFORMS[(m + p) % len(ROUTER_PLATFORMS)]
             uplink_if = get(rplat).naming.router_uplink
@@ -74,8 +78,8 @@ def national_inventory(shape: NationalShape) -> tuple[dict[str, Any], int]:
             count += len(hosts)
             sites[f"site_{code.replace('-', '_')}"] = {
                 "vars": {"netkit_site": {
-                    "code": code, "name": f"Ministry {m + 1} {PROVINCES[p % len(PROVINCES)]} office",
-                    "province": PROVINCES[p % len(PROVINCES)], "block": str(block), "asn": 65000 + m * 100 + p + 1,
+                    "code": code, "name": f"{ministry.en}, {province.en} office",
+                    "province": province.en, "block": str(block), "asn": 65000 + m * 100 + p + 1,
                     "access_switches": switches,
                     "links": [{"a": {"device": router, "interface": uplink_if},
                                "b": {"device": core, "interface": f"TenGigabitEthernet1/{m + 1}/{p + 1}"},
@@ -85,7 +89,7 @@ def national_inventory(shape: NationalShape) -> tuple[dict[str, Any], int]:
                 }},
                 "hosts": hosts,
             }
-        children[mcode] = {"vars": {"netkit_ministry": {"code": mcode, "name": f"Ministry {m + 1}"}},
+        children[mcode] = {"vars": {"netkit_ministry": {"code": mcode, "name": ministry.en}},
                            "children": sites}
     return {"all": {
         "vars": {"netkit_network": {

@@ -15,24 +15,23 @@ SECRET_KEYS = re.compile(r"password|secret|_key\b|community", re.IGNORECASE)
 
 
 def _known_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    """The keys a nested model accepts at `loc` (the location of an unknown key), for suggestions."""
+    """The keys the model at `loc` (the cleaned location of an unknown key) accepts, for suggestions."""
     current: Any = model
     for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        annotation = field.annotation
-        for arg in (annotation, *getattr(annotation, "__args__", ())):
-            inner = (arg, *getattr(arg, "__args__", ()))
-            found = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
-            if found is not None:
-                current = found
-                break
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return []
+            current = field.annotation
+        elif get_origin(current) in (list, tuple, dict):
+            current = (get_args(current) or (Any,))[-1]
         else:
             return []
-    return sorted(getattr(current, "model_fields", {}))
+    current = _unwrap(current)
+    if get_origin(current) in (typing.Union, types.UnionType):
+        current = next((a for a in get_args(current) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return sorted(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
 
 
 _SCHEMA_TAG = re.compile(r"^[a-z][a-z-]*\[.*\]$|^(int|float|str|bool|none|bytes|datetime|date|time)$")

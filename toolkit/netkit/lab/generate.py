@@ -35,7 +35,7 @@ def lab_inventory(routers: int, service_host: bool = False) -> dict[str, Any]:
         dc_hosts["svc"] = {"ansible_host": "198.19.0.10", "netkit_device": {
             "role": "service-host", "platform": "linux", "credentials": "lab", "http_port": 80}}
     sites: dict[str, Any] = {"site_dc": {
-        "vars": {"netkit_site": {"code": "dc", "name": "Data center", "kind": "datacenter", "province": "Kabul",
+        "vars": {"netkit_site": {"code": "dc", "name": "Data center", "kind": "datacenter", "province": "Phnom Penh",
                                  "block": "198.18.0.0/24", "asn": 64512, "links": dc_links}},
         "hosts": dc_hosts,
     }}
@@ -46,7 +46,7 @@ def lab_inventory(routers: int, service_host: bool = False) -> dict[str, Any]:
         core_ports[core] += 1
         sites[f"site_{code}"] = {
             "vars": {"netkit_site": {
-                "code": code, "name": f"Site {i}", "province": "Kabul", "block": f"198.18.{i}.0/24",
+                "code": code, "name": f"Site {i}", "province": "Phnom Penh", "block": f"198.18.{i}.0/24",
                 "asn": 65000 + i,
                 "links": [{"a": {"device": router, "interface": "eth1"}, "b": {"device": core, "interface": f"eth{port}"},
                            "committed_mbps": 100}],

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from netkit.errors import NetkitError
+from netkit.errors import EnvironmentProblem, NetkitError
 from netkit.inventory.models import Impairment
 
 
@@ -68,8 +68,10 @@ class StateStore:
             return None
         try:
             self.state = LabState.model_validate_json(self.path.read_text())
-        except (OSError, ValidationError) as e:
-            raise NetkitError(f"{self.path}: unreadable lab state ({e}); remove it after checking `ip netns`") from e
+        except (OSError, ValidationError) as e:  # netkit's own state, broken: the machine's problem (exit 3)
+            why = e.strerror if isinstance(e, OSError) else f"{e.error_count()} invalid field(s), e.g. {e.errors()[0]['msg']}"
+            raise EnvironmentProblem(f"{self.path}: unreadable lab state ({why}); remove it after checking "
+                                     "`ip netns`") from e
         return self.state
 
     def begin(self, prefix: str, inventory: Path, provisioned: bool) -> LabState:
