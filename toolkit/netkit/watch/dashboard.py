@@ -16,10 +16,10 @@ def config_drift() -> dict[str, Any]:
     board = new_dashboard(DRIFT_UID, "netkit / Configuration drift",
                           "Devices whose last backup differs from the intended configuration, per feature; "
                           "backups that fail. `netkit compliance DEVICE` gives the remediation.")
-    board = board.with_variable(variable("ministry", "Ministry", "label_values(netkit_config_backup_success, ministry)",
+    # The same lists as the NOC's boards (from the exporter), so a link from one board to this one keeps them.
+    board = board.with_variable(variable("ministry", "Ministry", "label_values(netkit_site_info, ministry)",
                                          include_all=True))
-    board = board.with_variable(variable("device", "Device",
-                                         f"label_values(netkit_config_backup_success{{{M}}}, device)",
+    board = board.with_variable(variable("device", "Device", f"label_values(netkit_device_up{{{M}}}, device)",
                                          include_all=True))
     board = board.with_panel(stat(
         "Devices drifted", [Q(f"count(netkit_config_drift_lines{{{M}, {D}}} > 0) or vector(0)")], "none",
