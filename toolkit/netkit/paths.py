@@ -29,10 +29,10 @@ PRIVATE_SUBDIRS = ("backups", "audit", "runs", "lab", "trust")
 
 
 def secure_state_dir(root: Path | None = None) -> Path:
-    """Create the state directory owner-only (0700), or tighten it and its private subfolders if a looser
-    umask or an operator left them group- or world-readable. Every netkit command calls it first."""
+    """Tighten the state directory and its private subfolders to owner-only (0700) if a looser umask or an
+    operator left them group- or world-readable. Every netkit command calls it before and after it runs (it
+    creates nothing: a command refused for bad input leaves no trace); the secrets inside are 0600 anyway."""
     root = root or state_dir()
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     for d in (root, *(root / name for name in PRIVATE_SUBDIRS)):
         try:
             st = d.stat()

@@ -49,12 +49,19 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Exit codes: 0 success, 1 operation failed, 2 bad input (nothing changed), 3 environment missing."""
     with contextlib.suppress(OSError):  # a read-only machine may still render and validate
+        secure_state_dir()
+    ctx.call_on_close(_secure_quietly)  # also what this command created
+
+
+def _secure_quietly() -> None:
+    with contextlib.suppress(OSError):
         secure_state_dir()
 
 
