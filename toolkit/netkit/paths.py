@@ -60,14 +60,11 @@ def lab_failure_logs() -> Path:
 PRIVATE_SUBDIRS = ("backups", "audit", "runs", "lab", "trust")
 
 
-def secure_state_dir(root: Path | None = None, create: bool = True) -> Path:
-    """Create the state directory owner-only (0700), or tighten it and its private subfolders if a looser
-    umask or an operator left them group- or world-readable. Every netkit command calls it (create=False:
-    a command refused for bad input leaves no state directory behind) before and after its work."""
+def secure_state_dir(root: Path | None = None) -> Path:
+    """Tighten the state directory and its private subfolders to owner-only (0700) if a looser umask or an
+    operator left them group- or world-readable. Every netkit command calls it before and after it runs (it
+    creates nothing: a command refused for bad input leaves no trace); the secrets inside are 0600 anyway."""
     root = root or state_dir()
-    if not create and not root.exists():
-        return root
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     for d in (root, *(root / name for name in PRIVATE_SUBDIRS)):
         try:
             st = d.stat()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 from typing import Annotated, Any
 
@@ -65,18 +64,19 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Exit codes: 0 success, 1 operation failed, 2 bad input (nothing changed), 3 environment missing."""
-    _tighten_state_dir()
-    atexit.register(_tighten_state_dir)  # and what the command itself created
+    _secure_quietly()
+    ctx.call_on_close(_secure_quietly)  # also what this command created
 
 
-def _tighten_state_dir() -> None:
+def _secure_quietly() -> None:
     with contextlib.suppress(OSError):  # a read-only machine may still render and validate
-        secure_state_dir(create=False)
+        secure_state_dir()
 
 
 commands.register_all(app)
