@@ -115,3 +115,26 @@ def test_resume_restores_a_site_whose_backup_was_stored(w: World) -> None:
     assert w.routers["moj-hq-r1"] == "hostname before\n"
     assert w.env.audit.entries("moj-hq")[-1].action == "rollback"
     assert isinstance(since, datetime)
+
+
+def test_cli_rollout_options_are_checked_before_anything_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from netkit.cli.app import app
+    from provision_fixtures import make_inventory, write_lab_credentials
+    from typer.testing import CliRunner
+
+    state = tmp_path / "state"
+    monkeypatch.setenv("NETKIT_STATE_DIR", str(state))
+    write_lab_credentials(state)
+    inv = str(make_inventory(tmp_path))
+    runner = CliRunner()
+    r = runner.invoke(app, ["provision", "site", "--all", "--max-failed", "many", "-i", inv, "--yes"])
+    assert r.exit_code == 2 and "give a count (3) or a percentage" in r.output
+    r = runner.invoke(app, ["provision", "site", "--all", "--canary", "atlantis", "-i", inv, "--yes"])
+    assert r.exit_code == 2 and "--canary atlantis: not among the sites" in r.output
+    r = runner.invoke(app, ["provision", "site", "--ministry", "nobody", "-i", inv, "--yes"])
+    assert r.exit_code == 2 and "ministries: " in r.output
+    r = runner.invoke(app, ["provision", "site", "moj-hq", "--now", "-i", inv, "--yes"])
+    assert r.exit_code == 2 and "--now and --reason TEXT go together" in r.output
+    r = runner.invoke(app, ["provision", "resume", "20990101T000000-abcdef", "-i", inv])
+    assert r.exit_code == 2 and "no rollout '20990101T000000-abcdef'" in r.output
+    assert not (state / "runs").exists()  # nothing ran
