@@ -14,7 +14,6 @@ printed with the figures. Needs root and the lab's Debian packages.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
@@ -96,14 +95,7 @@ def run(routers: int = 20) -> dict[str, float]:
                       f"{peer_wall:.1f} s wall, {peer_cpu:.1f} s CPU", flush=True)
                 push(write(work / "reset", factory, ns))  # back to factory, not timed
                 opts = ProvisionOptions(confirm_timeout=300, check_wait=60)
-                passes = [("provision", ""), ("rerun", "")]
-                if importlib.util.find_spec("ansible_mitogen") is not None:  # the same again, Mitogen's strategy
-                    passes += [("reset", ""), ("provision (mitogen)", "mitogen"), ("rerun (mitogen)", "mitogen")]
-                for label, strategy in passes:
-                    os.environ["NETKIT_ANSIBLE_STRATEGY"] = strategy
-                    if label == "reset":
-                        push(write(work / "reset", factory, ns))
-                        continue
+                for label in ("provision", "rerun"):
                     wall0 = time.time()
                     reports, seconds, used = timed(lambda: provision_many(inv, codes, production_env(),
                                                                           ansible_factory(inv), opts))
@@ -114,7 +106,7 @@ def run(routers: int = 20) -> dict[str, float]:
                     figures[label], figures[f"{label}_cpu"] = seconds, used
                     line = (f"   netkit {label}: {devices} routers in {len(reports)} sites, {seconds:.1f} s wall, "
                             f"{used:.1f} s CPU ({used / max(devices, 1):.2f} s per router, target < {CPU_PER_ROUTER_S})")
-                    if label.startswith("provision"):
+                    if label == "provision":
                         line += (f"; target < {BATCH_TARGET_S:.0f} s; ratio to the plain push {seconds / peer_wall:.2f} "
                                  f"(target <= {PEER_RATIO:.0f})")
                     print(line + f" results {results}", flush=True)
@@ -123,7 +115,6 @@ def run(routers: int = 20) -> dict[str, float]:
                     print(f"     tasks: {_task_times(work / 'state' / 'runs', wall0)}", flush=True)
                     for r in [r for r in reports if r.result not in ("confirmed", "unchanged")][:5]:
                         print(f"     FAILED {r.site}: {r.message}", flush=True)
-                os.environ["NETKIT_ANSIBLE_STRATEGY"] = ""
                 site = codes[1]
 
                 def changed(inv_: Any, dev: Any) -> str:

@@ -7,7 +7,6 @@ the artifacts are scrubbed of every known secret before the adapter returns.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import uuid
@@ -123,18 +122,6 @@ def scrub_artifacts(root: Path, masker: Masker) -> list[Path]:
     return touched
 
 
-def strategy_env() -> dict[str, str]:
-    """NETKIT_ANSIBLE_STRATEGY=mitogen: Mitogen's strategy (persistent interpreters, modules run in a warm
-    process instead of one new Python per task); default: Ansible's own linear strategy."""
-    if os.environ.get("NETKIT_ANSIBLE_STRATEGY", "") != "mitogen":
-        return {}
-    spec = importlib.util.find_spec("ansible_mitogen")
-    if spec is None or spec.origin is None:
-        raise EnvironmentProblem("NETKIT_ANSIBLE_STRATEGY=mitogen needs the mitogen package (pip install mitogen)")
-    plugins = Path(spec.origin).parent / "plugins" / "strategy"
-    return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": "mitogen_linear"}
-
-
 def run_playbook(
     request: PlaybookRequest,
     work_root: Path,
@@ -183,7 +170,7 @@ def run_playbook(
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_PIPELINING": "1",
                 "ANSIBLE_LOCAL_TEMP": str(private / "tmp"), "ANSIBLE_DEPRECATION_WARNINGS": "0",
                 "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_LOCALHOST_WARNING": "0",
-                "ANSIBLE_HOST_KEY_CHECKING": "0", "PATH": path, **strategy_env(),
+                "ANSIBLE_HOST_KEY_CHECKING": "0", "PATH": path,
             },
         )
     except Exception as e:
