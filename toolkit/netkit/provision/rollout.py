@@ -134,12 +134,12 @@ class Rollout:
         self.store.save(record)
         opts = ProvisionOptions(confirm_timeout=record.policy.confirm_timeout, check_wait=record.policy.check_wait,
                                 rollout=record.id, reason=record.policy.reason)
-        per_site: list[float] = []
+        wave_times: list[float] = []
         try:
             for index, wave in enumerate(record.waves):
                 todo = [c for c in wave.sites if record.sites[c].state == "pending"]
                 if todo:
-                    self._wave(record, index, wave, todo, opts, per_site)
+                    self._wave(record, index, wave, todo, opts, wave_times)
                 failed = [c for c in wave.sites if record.sites[c].state not in DONE]
                 why = (f"{wave.name} not confirmed on {', '.join(failed)}" if wave.must_confirm and failed
                        else too_many_failed(record.policy, len(failed), len(wave.sites)))
@@ -156,7 +156,7 @@ class Rollout:
         return record
 
     def _wave(self, record: RolloutRecord, index: int, wave: Wave, todo: list[str], opts: ProvisionOptions,
-              per_site: list[float]) -> None:
+              wave_times: list[float]) -> None:
         now = self.clock()
         for code, why in self.gate(todo, opts).items():  # outside its change window: refused, untouched
             record.sites[code] = SiteEntry(state="refused", message=why, started=now, finished=now)
@@ -167,8 +167,8 @@ class Rollout:
         for code in todo:
             record.sites[code] = SiteEntry(state="running", started=now)
         self.store.save(record)
-        left = sum(record.sites[c].state == "pending" for c in record.sites) + len(todo)
-        eta = sum(per_site) / len(per_site) * left if per_site else None
+        # The sites of a wave run in parallel: the ETA is the mean wave time so far times the waves left.
+        eta = sum(wave_times) / len(wave_times) * (_waves_left(record) + 1) if wave_times else None
         self.on_event(WaveEvent(record, index, wave, "start", eta))
         t0 = self.monotonic()
         try:
@@ -182,10 +182,13 @@ class Rollout:
                                              backup_id=r.backup_id, started=now, finished=self.clock())
         seconds = self.monotonic() - t0
         wave.seconds = round((wave.seconds or 0.0) + seconds, 3)
-        per_site.append(seconds / len(todo))
-        left = sum(e.state == "pending" for e in record.sites.values())
-        self.on_event(WaveEvent(record, index, wave, "end", sum(per_site) / len(per_site) * left))
+        wave_times.append(seconds)
+        self.on_event(WaveEvent(record, index, wave, "end", sum(wave_times) / len(wave_times) * _waves_left(record)))
         self.store.save(record)
+
+
+def _waves_left(record: RolloutRecord) -> int:
+    return sum(any(record.sites[c].state == "pending" for c in w.sites) for w in record.waves)
 
 
 def rollouts_store(steps: Steps) -> RolloutStore:
