@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from netkit.errors import InputError
 from netkit.provision.report import SiteReport
-from netkit.provision.rollout import WaveEvent, new_record, plan_waves, rollout_for, select_sites
 from netkit.provision.rollout_record import RolloutPolicy, RolloutRecord
 from netkit.provision.steps import ProvisionOptions, Steps
+from netkit.provision.waves import WaveEvent, new_record, plan_waves, rollout_for, select_sites
 from test_provision_transaction import World, render
 
 SITES = ["nat-dc", "moj-hq", "moj-herat", "moj-balkh", "moci-hq", "mowa-hq"]

@@ -22,9 +22,9 @@ from netkit.provision.defaults import ansible_factory, production_env
 from netkit.provision.masking import Masker
 from netkit.provision.plan import choose_site
 from netkit.provision.report import SiteReport
-from netkit.provision.rollout import select_sites
 from netkit.provision.rollout_record import RolloutPolicy
 from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
+from netkit.provision.waves import select_sites
 
 STEPS = ("render", "backup", "diff", "commit", "checks", "confirm", "rollback")
 _STYLE = {"running": "yellow", "ok": "green", "changed": "cyan", "unchanged": "dim", "failed": "bold red",

@@ -1,4 +1,4 @@
-"""A rollout of many sites: data centers, then canary sites, then waves of N (Ansible's `serial`), each
+"""Rollouts in waves: data centers, then canary sites, then waves of N (Ansible's `serial`), each
 wave one batch of site transactions (`provision_many`); the rollout stops when the data centers or a
 canary are not confirmed, or when a wave has more failed sites than allowed (Ansible's
 `max_fail_percentage`, or a count). The sites after a stop stay untouched ("pending" in the record).
