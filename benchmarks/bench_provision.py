@@ -51,7 +51,8 @@ def run(routers: int = 20) -> dict[str, float]:
     from netkit.lab.lifecycle import lab_down, lab_up
     from netkit.lab.system import missing_tools
     from netkit.provision.defaults import ansible_factory, production_env
-    from netkit.provision.transaction import ProvisionOptions, provision_many
+    from netkit.provision.rollout import provision_many
+    from netkit.provision.transaction import ProvisionOptions
 
     if os.geteuid() != 0 or missing_tools():
         print(f"   skipped: needs root and {', '.join(missing_tools()) or 'the lab packages'}", flush=True)

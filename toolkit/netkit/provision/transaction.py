@@ -1,8 +1,8 @@
 """The site transaction: plan -> lock -> backup -> push (commit with revert timer) -> post-checks ->
 confirm everywhere, or roll every device of the site back to its backup and prove it -> audit.
 
-`SiteTransaction` is the API for one site (provision, diff, backup, rollback); `provision_many` runs
-several sites as one batch (see netkit.provision.provisioning).
+`SiteTransaction` is the API for one site (provision, diff, backup, rollback); netkit.provision.rollout
+runs several sites as one batch.
 """
 
 from __future__ import annotations
@@ -28,14 +28,7 @@ from netkit.provision.steps import (
     resolve_credentials,
 )
 
-__all__ = ["BackendFactory", "Environment", "ProvisionOptions", "SiteTransaction", "provision_many"]
-
-
-def provision_many(inventory: Inventory, sites: list[str], env: Environment, backend_factory: BackendFactory,
-                   opts: ProvisionOptions, progress: ProgressCallback | None = None,
-                   render: Renderer = default_renderer) -> list[SiteReport]:
-    """Several sites in one batch: one Ansible run per phase, each site its own transaction."""
-    return provision_sites(Steps(inventory, env, backend_factory, progress, render), sites, opts)
+__all__ = ["BackendFactory", "Environment", "ProvisionOptions", "SiteTransaction"]
 
 
 class SiteTransaction(Steps):
