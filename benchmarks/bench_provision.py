@@ -70,7 +70,8 @@ def run(routers: int = 20) -> dict[str, float]:
     from netkit.lab.system import missing_tools
     from netkit.provision.defaults import ansible_factory, production_env
     from netkit.provision.plan import default_renderer
-    from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
+    from netkit.provision.rollout import provision_many
+    from netkit.provision.transaction import ProvisionOptions, SiteTransaction
 
     if os.geteuid() != 0 or missing_tools():
         print(f"   skipped: needs root and {', '.join(missing_tools()) or 'the lab packages'}", flush=True)
