@@ -138,3 +138,22 @@ def test_cli_rollout_options_are_checked_before_anything_runs(tmp_path: Path, mo
     r = runner.invoke(app, ["provision", "resume", "20990101T000000-abcdef", "-i", inv])
     assert r.exit_code == 2 and "no rollout '20990101T000000-abcdef'" in r.output
     assert not (state / "runs").exists()  # nothing ran
+
+
+def test_resume_waits_for_the_revert_timers_when_no_backup_was_stored(w: World) -> None:
+    from netkit.provision.settle import settle_site
+
+    w.faults["moj-hq-r1"] = "backup"  # what the diff task does while a commit waits for confirmation
+    slept: list[float] = []
+
+    def timer_runs_out(seconds: float) -> None:
+        slept.append(seconds)
+        w.faults.clear()
+
+    state, message = settle_site(steps(w), "moj-hq", w.env.clock(), 30, sleep=timer_runs_out)
+    assert state == "pending" and "no pending commit left" in message and slept == [5]
+    w.faults["moj-hq-r1"] = "backup"
+    clock = iter(range(0, 1000, 20))
+    state, message = settle_site(steps(w), "moj-hq", w.env.clock(), 30, sleep=lambda s: None,
+                                 monotonic=lambda: float(next(clock)))
+    assert state == "failed" and "still hold a pending commit" in message
