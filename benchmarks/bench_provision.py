@@ -120,7 +120,7 @@ def run(routers: int = 20) -> dict[str, float]:
 
                 def changed(inv_: Any, dev: Any) -> str:
                     text = default_renderer(inv_, dev)
-                    return text.replace("\nend\n", "\ninterface lo\n description bench\nend\n") if dev.site == site else text
+                    return text.replace("\nend\n", "\ninterface nk-bench0\n description bench\nend\n") if dev.site == site else text
 
                 for label, render in (("one-router site change", changed), ("one-router site re-run", changed)):
                     tx = SiteTransaction(inv, site, production_env(), ansible_factory(inv), render=render)
