@@ -70,7 +70,8 @@ def run(routers: int = 20) -> dict[str, float]:
     from netkit.lab.system import missing_tools
     from netkit.provision.defaults import ansible_factory, production_env
     from netkit.provision.plan import default_renderer
-    from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
+    from netkit.provision.rollout import provision_many
+    from netkit.provision.transaction import ProvisionOptions, SiteTransaction
 
     if os.geteuid() != 0 or missing_tools():
         print(f"   skipped: needs root and {', '.join(missing_tools()) or 'the lab packages'}", flush=True)
@@ -118,7 +119,8 @@ def run(routers: int = 20) -> dict[str, float]:
                 site = codes[1]
 
                 def changed(inv_: Any, dev: Any) -> str:
-                    return default_renderer(inv_, dev).replace("\nend\n", "\ninterface lo\n description bench\nend\n")
+                    text = default_renderer(inv_, dev)
+                    return text.replace("\nend\n", "\ninterface nk-bench0\n description bench\nend\n") if dev.site == site else text
 
                 for label, render in (("one-router site change", changed), ("one-router site re-run", changed)):
                     tx = SiteTransaction(inv, site, production_env(), ansible_factory(inv), render=render)

@@ -26,9 +26,9 @@ def run(routers: int = 100, wave_size: int = 20) -> dict[str, float]:
     from netkit.lab.generate import write_lab_inventory
     from netkit.lab.system import missing_tools
     from netkit.provision.defaults import ansible_factory, production_env
-    from netkit.provision.rollout import WaveEvent, new_record, rollout_for
     from netkit.provision.rollout_record import RolloutPolicy
     from netkit.provision.steps import Steps
+    from netkit.provision.waves import WaveEvent, new_record, rollout_for
 
     if os.geteuid() != 0 or missing_tools():
         print(f"   skipped: needs root and {', '.join(missing_tools()) or 'the lab packages'}", flush=True)

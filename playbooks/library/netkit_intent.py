@@ -29,7 +29,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.netkit_napalm import ask_netkit
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(argument_spec=dict(
         device=dict(type="str", required=True), inventory=dict(type="path", required=True),
         out_dir=dict(type="path", default="/tmp/netkit-intent"),

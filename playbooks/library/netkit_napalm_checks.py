@@ -42,7 +42,7 @@ from ansible.module_utils.netkit_checks import evaluate
 from ansible.module_utils.netkit_napalm import COMMON_ARGS, close_quietly, fail, open_driver, read_config
 
 
-def main():
+def main() -> None:
     args = dict(COMMON_ARGS)
     args.update(expect=dict(type="dict", default={}), config=dict(type="str", default=None),
                 config_file=dict(type="path", default=None), wait=dict(type="int", default=60),

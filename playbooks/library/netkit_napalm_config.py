@@ -45,6 +45,7 @@ verified: {description: state=restored, the device's running config now equals t
 """
 
 import contextlib
+from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.netkit_napalm import (
@@ -58,7 +59,7 @@ from ansible.module_utils.netkit_napalm import (
 )
 
 
-def _load(dev, module, config):
+def _load(dev: Any, module: Any, config: str | None) -> None:
     try:
         dev.load_replace_candidate(config=config)
     except Exception as e:
@@ -67,15 +68,16 @@ def _load(dev, module, config):
         fail(module, dev, "the device rejected the candidate", e, rejected=True)
 
 
-def _diff(dev, module, config):
+def _diff(dev: Any, module: Any, config: str | None) -> str:
     _load(dev, module, config)
     try:
-        return dev.compare_config() or ""
+        return str(dev.compare_config() or "")
     except Exception as e:
         fail(module, dev, "compare_config failed", e)
+        raise  # fail() exits the module process
 
 
-def _restore(dev, module, config, result):
+def _restore(dev: Any, module: Any, config: str | None, result: dict[str, Any]) -> None:
     if dev.has_pending_commit():
         dev.rollback()
         result["cancelled_pending"] = True
@@ -96,7 +98,7 @@ def _restore(dev, module, config, result):
         module.fail_json(msg=f"{module.params['device']}: restore did not converge, remaining diff shown", **result)
 
 
-def main():
+def main() -> None:
     args = dict(COMMON_ARGS)
     args.update(
         state=dict(type="str", default="diff",
@@ -114,7 +116,7 @@ def main():
     if state in ("diff", "committed", "restored") and config is None:
         module.fail_json(msg=f"{module.params['device']}: state={state} needs config or config_file")
     dev = open_driver(module)
-    result = dict(changed=False, committed=False, config_diff="", state=state)
+    result: dict[str, Any] = dict(changed=False, committed=False, config_diff="", state=state)
     try:
         result["pending_before"] = bool(dev.has_pending_commit())
         refuse_if_pending(module, dev, result["pending_before"])

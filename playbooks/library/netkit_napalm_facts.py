@@ -32,25 +32,27 @@ backup_file: {description: where the running configuration was written, type: st
 backup_sha256: {description: checksum of the backup file, type: str}
 """
 
+from typing import Any
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.netkit_napalm import COMMON_ARGS, backup, close_quietly, fail, open_driver, refuse_if_pending
 
 
-def main():
+def main() -> None:
     args = dict(COMMON_ARGS)
     args.update(getters=dict(type="list", elements="str", default=["facts"]),
                 backup_to=dict(type="path", required=False, default=None),
                 refuse_pending=dict(type="bool", default=False))
     module = AnsibleModule(argument_spec=args, supports_check_mode=True)
     dev = open_driver(module)
-    result = dict(changed=False, facts={})
+    result: dict[str, Any] = dict(changed=False, facts={})
     try:
         if module.params["refuse_pending"]:
             refuse_if_pending(module, dev, bool(dev.has_pending_commit()))
         if module.params["backup_to"]:
             result.update(backup(dev, module.params["backup_to"]))
         for name in module.params["getters"]:
-            getter = getattr(dev, f"get_{name}", None)
+            getter: Any = getattr(dev, f"get_{name}", None)
             if getter is None:
                 module.fail_json(msg=f"{module.params['device']}: driver has no getter get_{name}")
             result["facts"][name] = getter()

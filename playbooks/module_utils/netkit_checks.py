@@ -2,8 +2,10 @@
 # so it is unit-tested without Ansible (tests/unit/test_provision_modules.py).
 from __future__ import annotations
 
+from typing import Any
 
-def _ospf_entries(data):
+
+def _ospf_entries(data: Any) -> list[dict[str, Any]]:
     """Accept the napalm_frr extra getter's shapes: {neighbor_id: {...}} or [{...}] (possibly nested per vrf)."""
     if isinstance(data, dict):
         if "neighbors" in data:  # one instance: {"router_id": ..., "neighbors": [...]}
@@ -22,7 +24,7 @@ def _ospf_entries(data):
     return []
 
 
-def _ospf_state(entries, neighbor):
+def _ospf_state(entries: list[dict[str, Any]], neighbor: str) -> str | None:
     for e in entries:
         keys = {str(e.get(k)) for k in ("address", "ip_address", "neighbor_address", "neighbor_id", "router_id", "_key")}
         if neighbor in keys:
@@ -30,7 +32,7 @@ def _ospf_state(entries, neighbor):
     return None
 
 
-def evaluate(dev, expect):
+def evaluate(dev: Any, expect: dict[str, Any]) -> list[dict[str, Any]]:
     """The post-checks' results from the driver's getters (one attempt)."""
     checks = []
     if expect.get("interfaces_up"):

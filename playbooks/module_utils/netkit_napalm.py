@@ -13,10 +13,13 @@ import contextlib
 import json
 import os
 import traceback
+from typing import Any
 
 # Light imports on purpose (a module process lives for one task): the one secret-mark pattern, and the
 # platform specs (the one platform->driver table).
 from netkit.config.marks import SECRET_MARK_RE as _MARK
+from netkit.drivers.session import napalm_without_core_drivers, network_driver, open_session
+from netkit.errors import DeviceError
 from netkit.platforms import napalm_driver
 
 COMMON_ARGS = dict(
@@ -33,7 +36,7 @@ COMMON_ARGS = dict(
 )
 
 
-def _from_secrets_socket(path, device):
+def _from_secrets_socket(path: str, device: str) -> tuple[str | None, str | None, list[str], dict[str, str]] | None:
     import socket
 
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
@@ -49,19 +52,19 @@ def _from_secrets_socket(path, device):
     return _entry(json.loads(data.decode() or "null"))
 
 
-def _entry(entry):
+def _entry(entry: dict[str, Any] | None) -> tuple[str | None, str | None, list[str], dict[str, str]] | None:
     if entry is None:
         return None
     return entry.get("username"), entry.get("password"), list(entry.get("secrets") or []), dict(entry.get("marks") or {})
 
 
-def _from_secrets_file(path, device):
+def _from_secrets_file(path: str, device: str) -> tuple[str | None, str | None, list[str], dict[str, str]] | None:
     with open(path) as f:
         data = json.load(f)
     return _entry((data.get("devices") or {}).get(device))
 
 
-def ask_netkit(module, *args):
+def ask_netkit(module: Any, *args: str) -> tuple[dict[str, Any] | None, str | None]:
     """Standalone use (ansible-playbook / AWX): ask netkit, installed in the interpreter that runs the
     modules, in a child process (inside a module process `ansible` is AnsiballZ's trimmed copy, without
     the inventory machinery netkit loads inventories with)."""
@@ -77,7 +80,7 @@ def ask_netkit(module, *args):
     return doc, None
 
 
-def _from_inventory(module, path, device):
+def _from_inventory(module: Any, path: str, device: str) -> tuple[Any, ...]:
     doc, error = ask_netkit(module, "credentials", path, device)
     if doc is None:
         raise ValueError(error)
@@ -85,18 +88,20 @@ def _from_inventory(module, path, device):
             doc["platform"])
 
 
-def resolve(module):
+def resolve(module: Any) -> tuple[Any, ...]:
     """(driver, hostname, username, password, marks) for module.params, worked out once per module run;
     registers every secret as no_log."""
     if getattr(module, "_netkit_resolved", None) is None:
         module._netkit_resolved = _resolve(module)
-    return module._netkit_resolved
+    resolved: tuple[Any, ...] = module._netkit_resolved
+    return resolved
 
 
-def _resolve(module):
+def _resolve(module: Any) -> tuple[Any, ...]:
     p = module.params
     driver, hostname, username, password = p["driver"], p["hostname"], p["username"], p["password"]
-    secrets, marks = [], {}
+    secrets: list[str] = []
+    marks: dict[str, str] = {}
     if not (username and password) and p["secrets_socket"]:
         try:
             found = _from_secrets_socket(p["secrets_socket"], p["device"])
@@ -129,28 +134,7 @@ def _resolve(module):
     return driver, hostname, username, password, marks
 
 
-def _napalm_without_core_drivers():
-    """`import napalm` imports every core driver (junos, eos, ios, nxos, iosxr: ~60% of its import time);
-    a module process lives for one task and needs one driver. Register the `napalm` package without
-    running its __init__, so `napalm.base` and the one driver asked for are all that load (a core driver
-    still imports on demand through get_network_driver)."""
-    import importlib.util
-    import sys
-    import types
-
-    if "napalm" in sys.modules:
-        return
-    spec = importlib.util.find_spec("napalm")
-    if spec is None or not spec.submodule_search_locations:
-        return
-    package = types.ModuleType("napalm")
-    package.__path__ = list(spec.submodule_search_locations)
-    package.__spec__ = spec
-    package.__file__ = spec.origin
-    sys.modules["napalm"] = package
-
-
-def host_key_args(driver_name, module):
+def host_key_args(driver_name: str, module: Any) -> dict[str, Any]:
     """Make the driver verify the device's SSH host key before it authenticates: against the known_hosts file
     netkit gives for the run (NETKIT_KNOWN_HOSTS), else the inventory's trust store (standalone runs), else the
     user's known_hosts (never accept a new key)."""
@@ -166,39 +150,38 @@ def host_key_args(driver_name, module):
     return {}
 
 
-def open_driver(module):
+def open_driver(module: Any) -> Any:
+    """The device's driver, opened the one way netkit opens a device (netkit.drivers.session)."""
     driver_name, hostname, username, password, _ = resolve(module)
+    device = module.params["device"]
     try:
-        _napalm_without_core_drivers()
-        from napalm.base import get_network_driver
-
-        cls = get_network_driver(driver_name)
+        napalm_without_core_drivers()
+        cls = network_driver(driver_name)
     except Exception as e:
-        module.fail_json(msg=f"{module.params['device']}: NAPALM driver {driver_name!r} is not available: {e}")
-    optional_args = {**host_key_args(driver_name, module), **(module.params["optional_args"] or {})}
-    dev = cls(hostname=hostname, username=username, password=password, timeout=module.params["timeout"],
-              optional_args=optional_args)
+        module.fail_json(msg=f"{device}: NAPALM driver {driver_name!r} is not available: {e}")
     try:
-        dev.open()
-    except Exception as e:
-        module.fail_json(msg=f"{module.params['device']}: cannot connect to {hostname}: {type(e).__name__}: {e}",
-                         netkit_unreachable=True, error_type=type(e).__name__)
-    return dev
+        return open_session(cls, device=device, hostname=hostname, username=username, password=password,
+                            timeout=module.params["timeout"],
+                            optional_args={**host_key_args(driver_name, module), **(module.params["optional_args"] or {})},
+                            driver_name=driver_name)
+    except DeviceError as e:
+        cause = e.__cause__ if e.__cause__ is not None else e
+        module.fail_json(msg=str(e), netkit_unreachable=True, error_type=type(cause).__name__)
 
 
-def close_quietly(dev):
+def close_quietly(dev: Any) -> None:
     with contextlib.suppress(Exception):
         dev.close()
 
 
-def fail(module, dev, what, exc, **extra):
+def fail(module: Any, dev: Any, what: str, exc: BaseException, **extra: Any) -> None:
     if dev is not None:
         close_quietly(dev)
     module.fail_json(msg=f"{module.params['device']}: {what}: {type(exc).__name__}: {exc}",
                      error_type=type(exc).__name__, exception=traceback.format_exc(), **extra)
 
 
-def refuse_if_pending(module, dev, pending):
+def refuse_if_pending(module: Any, dev: Any, pending: bool) -> None:
     """Fail when an earlier run left a commit waiting for confirmation (`refuse_pending: true`):
     its running config is neither a state to back up nor a base for a new commit."""
     if module.params["refuse_pending"] and pending:
@@ -210,7 +193,7 @@ def refuse_if_pending(module, dev, pending):
 
 
 
-def read_config(module):
+def read_config(module: Any) -> str | None:
     """The intended config as it goes to the device: its secret marks filled from the device's credentials."""
     p = module.params
     if p.get("config") is not None:
@@ -226,7 +209,7 @@ def read_config(module):
     return fill_marks(module, text)
 
 
-def fill_marks(module, text):
+def fill_marks(module: Any, text: str) -> str:
     needed = sorted(set(_MARK.findall(text)))
     if not needed:
         return text
@@ -238,7 +221,7 @@ def fill_marks(module, text):
     return _MARK.sub(lambda m: str(marks[m.group(1)]), text)
 
 
-def backup(dev, path):
+def backup(dev: Any, path: str) -> dict[str, str]:
     """Write the device's running configuration to `path` (0600); return where and its checksum."""
     import hashlib
 

@@ -110,7 +110,7 @@ class Rig:
 
     def add(self, name: str, host: str, port: int, community: str, timeout: float = 2.0,
             settings: PollSettings | None = None) -> DevicePoller:
-        spec = DeviceSpec(name, "lab-site", "moj", "Kabul", "site-router", host, port, True)
+        spec = DeviceSpec(name, "lab-site", "moj", "Phnom Penh", "site-router", host, port, True)
         self.devices.append(spec)
         self.cache = MonitorCache(MonitorPlan(Shard(), tuple(self.devices), (), (), ()))
         transport = PysnmpTransport(self.engines.engine("vendors"), CommunityData(community, mpModel=1),

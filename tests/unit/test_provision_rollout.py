@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from netkit.errors import InputError
 from netkit.provision.report import SiteReport
-from netkit.provision.rollout import WaveEvent, new_record, plan_waves, rollout_for, select_sites
 from netkit.provision.rollout_record import RolloutPolicy, RolloutRecord
 from netkit.provision.steps import ProvisionOptions, Steps
+from netkit.provision.waves import WaveEvent, new_record, plan_waves, rollout_for, select_sites
 from test_provision_transaction import World, render
 
 SITES = ["nat-dc", "moj-hq", "moj-ratanakiri", "moj-battambang", "moc-hq", "mowa-hq"]
@@ -115,3 +115,45 @@ def test_resume_restores_a_site_whose_backup_was_stored(w: World) -> None:
     assert w.routers["moj-hq-r1"] == "hostname before\n"
     assert w.env.audit.entries("moj-hq")[-1].action == "rollback"
     assert isinstance(since, datetime)
+
+
+def test_cli_rollout_options_are_checked_before_anything_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from netkit.cli.app import app
+    from provision_fixtures import make_inventory, write_lab_credentials
+    from typer.testing import CliRunner
+
+    state = tmp_path / "state"
+    monkeypatch.setenv("NETKIT_STATE_DIR", str(state))
+    write_lab_credentials(state)
+    inv = str(make_inventory(tmp_path))
+    runner = CliRunner()
+    r = runner.invoke(app, ["provision", "site", "--all", "--max-failed", "many", "-i", inv, "--yes"])
+    assert r.exit_code == 2 and "give a count (3) or a percentage" in r.output
+    r = runner.invoke(app, ["provision", "site", "--all", "--canary", "atlantis", "-i", inv, "--yes"])
+    assert r.exit_code == 2 and "--canary atlantis: not among the sites" in r.output
+    r = runner.invoke(app, ["provision", "site", "--ministry", "nobody", "-i", inv, "--yes"])
+    assert r.exit_code == 2 and "ministries: " in r.output
+    r = runner.invoke(app, ["provision", "site", "moj-hq", "--now", "-i", inv, "--yes"])
+    assert r.exit_code == 2 and "--now and --reason TEXT go together" in r.output
+    r = runner.invoke(app, ["provision", "resume", "20990101T000000-abcdef", "-i", inv])
+    assert r.exit_code == 2 and "no rollout '20990101T000000-abcdef'" in r.output
+    assert not (state / "runs").exists()  # nothing ran
+
+
+def test_resume_waits_for_the_revert_timers_when_no_backup_was_stored(w: World) -> None:
+    from netkit.provision.settle import settle_site
+
+    w.faults["moj-hq-r1"] = "backup"  # what the diff task does while a commit waits for confirmation
+    slept: list[float] = []
+
+    def timer_runs_out(seconds: float) -> None:
+        slept.append(seconds)
+        w.faults.clear()
+
+    state, message = settle_site(steps(w), "moj-hq", w.env.clock(), 30, sleep=timer_runs_out)
+    assert state == "pending" and "no pending commit left" in message and slept == [5]
+    w.faults["moj-hq-r1"] = "backup"
+    clock = iter(range(0, 1000, 20))
+    state, message = settle_site(steps(w), "moj-hq", w.env.clock(), 30, sleep=lambda s: None,
+                                 monotonic=lambda: float(next(clock)))
+    assert state == "failed" and "still hold a pending commit" in message

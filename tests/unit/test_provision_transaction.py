@@ -15,7 +15,8 @@ from netkit.provision.lock import SiteLock, SiteLocked
 from netkit.provision.masking import Masker
 from netkit.provision.plan import DevicePlan, SitePlan
 from netkit.provision.report import SiteReport
-from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
+from netkit.provision.rollout import provision_many
+from netkit.provision.transaction import ProvisionOptions, SiteTransaction
 from provision_fixtures import PASSWORD, make_env, make_inventory, write_lab_credentials
 from pydantic import SecretStr
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from netkit.errors import InputError
-from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
+from netkit.provision.rollout import provision_many
+from netkit.provision.transaction import ProvisionOptions, SiteTransaction
 from netkit.provision.upstream import upstream_sites
 from test_provision_transaction import World, render
 

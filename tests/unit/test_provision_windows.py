@@ -11,11 +11,11 @@ import pytest
 import yaml
 from netkit.errors import InputError
 from netkit.inventory import load_inventory
-from netkit.provision.rollout import new_record, rollout_for
 from netkit.provision.rollout_record import RolloutPolicy
 from netkit.provision.silences import Alertmanager
 from netkit.provision.steps import Steps
 from netkit.provision.transaction import ProvisionOptions, SiteTransaction
+from netkit.provision.waves import new_record, rollout_for
 from ports import free_port
 from test_provision_transaction import World, render
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,37 +10,14 @@ import typer
 from rich.table import Table
 
 from netkit.cli.common import InventoryOption, JsonOption, console, open_inventory, print_json, select_devices
-from netkit.config.compliance import DeviceCompliance, compare, from_backups, unreachable
-from netkit.config.models import RenderedConfig
-from netkit.config.render import Renderer
-from netkit.errors import InputError, NetkitError
-from netkit.inventory import Inventory
-from netkit.inventory.models import Device
+from netkit.config.compliance import DeviceCompliance
+from netkit.errors import InputError
 from netkit.paths import state_dir
-
-# --live talks only to lab and loopback addresses unless told otherwise (no packet leaves a test machine).
-LOCAL_NETWORKS = (ipaddress.IPv4Network("198.18.0.0/15"), ipaddress.IPv4Network("127.0.0.0/8"))
 
 
 class Source(StrEnum):
     backups = "backups"
     live = "live"
-
-
-def _live(inv: Inventory, dev: Device, rendered: RenderedConfig, allow_remote: bool) -> DeviceCompliance:
-    source = f"live:{dev.mgmt_address}"
-    if not allow_remote and not any(dev.mgmt_address in net for net in LOCAL_NETWORKS):
-        return unreachable(rendered, dev.site, source, f"{dev.mgmt_address} is not a lab or loopback address; "
-                                                       "give --allow-remote to fetch from real devices")
-    from netkit.drivers import connected
-    from netkit.inventory.credentials import credentials_for
-
-    try:
-        with connected(inv, dev, credentials_for(inv, dev)) as session:
-            running = str(session.get_config(retrieve="running")["running"])
-    except NetkitError as e:  # this device is reported; the others go on
-        return unreachable(rendered, dev.site, source, f"cannot read the running config: {e}")
-    return compare(rendered, running, dev.site, source)
 
 
 def _print(results: list[DeviceCompliance], show_lines: bool) -> None:
@@ -88,11 +64,9 @@ def compliance_command(
     devices = select_devices(inv, names or [])
     use_live = live or source == Source.live
     store = backups or state_dir() / "backups"
-    renderer = Renderer(inv)
-    results: list[DeviceCompliance] = []
-    for dev in devices:
-        rendered = renderer.render(dev)
-        results.append(_live(inv, dev, rendered, allow_remote) if use_live else from_backups(rendered, dev.site, store))
+    from netkit.drivers.running import compliance  # napalm loads only when a device is read
+
+    results = compliance(inv, devices, live=use_live, backups=store, allow_remote=allow_remote)
     if json:
         print_json(results)
     else:

@@ -6,8 +6,6 @@ import asyncio
 import logging
 import os
 import signal
-import sys
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,7 +27,6 @@ from netkit.monitor.exporter.status import (
     SiteStatus,
     TargetStatus,
     fetch_samples,
-    ready,
     samples_from_collectors,
     site_statuses,
 )
@@ -80,21 +77,16 @@ def serve(
     inv = open_inventory(inventory)
     pid_path = pidfile or daemon.default_pidfile()
     if background:
-        argv = [sys.executable, "-m", "netkit", "monitor", "serve", "-i", str(inventory_path(inventory)),
-                "--listen", listen, "--shard", str(sh), "--snmp-interval", str(snmp_interval),
-                "--probe-interval", str(probe_interval), "--icmp-count", str(icmp_count),
-                "--snmp-timeout", str(snmp_timeout), "--workers", str(workers), "--pidfile", str(pid_path),
-                *(["--web-config", str(web_config.resolve())] if web_config else []),
-                *(["--insecure"] if insecure else [])]
-        pid = daemon.spawn(argv, (host, port), pid_path, daemon.default_logfile())
         plan = build_plan(inv, sh)
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/metrics"
-        deadline = time.monotonic() + 30
-        warm = False
-        while web is None and time.monotonic() < deadline and not warm:  # so `monitor status --from` right after has data
-            warm = ready(fetch_samples(url), len(plan.devices), len(plan.probes))
-            if not warm:
-                time.sleep(0.5)
+        pid, warm = daemon.serve_in_background(
+            inventory_path(inventory),
+            ["--listen", listen, "--shard", str(sh), "--snmp-interval", str(snmp_interval),
+             "--probe-interval", str(probe_interval), "--icmp-count", str(icmp_count),
+             "--snmp-timeout", str(snmp_timeout), "--workers", str(workers),
+             *(["--web-config", str(web_config.resolve())] if web_config else []),
+             *(["--insecure"] if insecure else [])],
+            (host, port), pid_path, len(plan.devices), len(plan.probes),
+            warmup=0.0 if web is not None else 30.0)  # the warm-up reads plain http; behind TLS it is skipped
         scheme = "https" if web is not None and web.tls is not None else "http"
         console.print(f"exporter running as PID {pid} on {scheme}://{host}:{port}/metrics "
                       f"({'every device polled and target probed once' if warm else 'still warming up'}; "

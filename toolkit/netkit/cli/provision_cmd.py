@@ -24,9 +24,10 @@ from netkit.provision.defaults import ansible_factory, production_env
 from netkit.provision.masking import Masker
 from netkit.provision.plan import choose_site
 from netkit.provision.report import SiteReport
-from netkit.provision.rollout import select_sites
+from netkit.provision.rollout import backup_sites, provision_many, rollout_order
 from netkit.provision.rollout_record import RolloutPolicy
-from netkit.provision.transaction import ProvisionOptions, SiteTransaction, provision_many
+from netkit.provision.transaction import ProvisionOptions, SiteTransaction
+from netkit.provision.waves import select_sites
 
 STEPS = ("render", "backup", "diff", "commit", "checks", "confirm", "rollback")
 _STYLE = {"running": "yellow", "ok": "green", "changed": "cyan", "unchanged": "dim", "failed": "bold red",
@@ -191,7 +192,7 @@ def provision_site(
         policy = RolloutPolicy(wave_size=wave_size or 20, max_failed=count, max_failed_percent=pct,
                                confirm_timeout=confirm_timeout, check_wait=check_wait, reason=reason)
         run_rollout(inv, codes, _split(canary) or [], policy, "netkit provision site " + " ".join(sys.argv[3:]), json)
-    codes = _site_codes(inv, sites or [], all_sites)
+    codes = rollout_order(inv, sites or [], all_sites)
     if only and len(codes) != 1:
         raise InputError("--only needs exactly one SITE")
     chosen = [d.name for code in codes for d in choose_site(inv, code, only)]  # bad names: exit 2 first
@@ -219,14 +220,6 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [v for item in values for v in item.split(",") if v] if values else None
 
 
-def _site_codes(inv: Inventory, sites: list[str], all_sites: bool) -> list[str]:
-    if all_sites == bool(sites):
-        raise InputError(f"give SITE(s) or --all; valid sites: {', '.join(sorted(inv.sites))}")
-    codes = list(inv.sites) if all_sites else list(dict.fromkeys(sites))
-    # Data centers first: customer sites peer with their core routers.
-    return sorted(codes, key=lambda c: (inv.sites[c].kind != "datacenter", codes.index(c))) if all_sites else codes
-
-
 # ---------------------------------------------------------------------------------------- backup
 class _DefaultGroup(TyperGroup):
     """`netkit backup SITE` and `netkit backup log DEVICE`: a first word that is not a subcommand runs `run`."""
@@ -251,20 +244,11 @@ def backup_run(
 ) -> None:
     """netkit backup [SITE|--all]: one commit per site; ids are commit ids."""
     inv = open_inventory(inventory)
-    if (site is None) == (not all_sites):
-        raise InputError("give a SITE or --all (sites: " + ", ".join(sorted(inv.sites)) + ")")
-    sites = sorted(inv.sites) if all_sites else [site or ""]
     view = LiveView(enabled=not json)
-    reports = []
     with view:
-        for code in sites:
-            tx = _transaction(inv, code, view, command="netkit backup")
-            try:
-                reports.append(tx.backup())
-            except InputError as e:
-                if not all_sites:
-                    raise
-                err_console.print(f"[dim]{escape(f'{code}: skipped ({e})')}[/]", highlight=False)
+        reports = backup_sites(
+            inv, site, all_sites, lambda code: _transaction(inv, code, view, command="netkit backup"),
+            lambda code, e: err_console.print(f"[dim]{escape(f'{code}: skipped ({e})')}[/]", highlight=False))
     if json:
         print_json(reports)
     else:

@@ -15,9 +15,9 @@ from netkit.cli.common import InventoryOption, JsonOption, console, open_invento
 from netkit.errors import InputError
 from netkit.inventory import Inventory
 from netkit.provision.defaults import ansible_factory, production_env
-from netkit.provision.rollout import WaveEvent, new_record, rollout_for
 from netkit.provision.rollout_record import DONE, RolloutPolicy, RolloutRecord
 from netkit.provision.steps import Steps
+from netkit.provision.waves import WaveEvent, new_record, rollout_for
 
 _STATE_STYLE = {"confirmed": "green", "unchanged": "green", "running": "yellow", "pending": "dim",
                 "rolled-back": "yellow", "failed": "bold red", "refused": "red", "interrupted": "red"}

@@ -20,39 +20,10 @@ from netkit.cli.common import (
     select_devices,
 )
 from netkit.config.junit import junit_xml
-from netkit.config.lab_diff import CandidateSession, LabDiff, OpenSession, lab_diffs
-from netkit.config.models import Finding
-from netkit.config.render import Renderer
+from netkit.config.lab_diff import LabDiff
 from netkit.config.validate import ValidationReport, inventory_findings, validate
-from netkit.errors import InputError, InventoryError, NetkitError
-from netkit.inventory import Inventory, load_inventory
-
-
-def _lab_opener(inv: Inventory) -> tuple[OpenSession | None, str]:
-    """A session opener for the running lab, or None and why the lab check is skipped."""
-    try:
-        from netkit.lab.lifecycle import load_state
-    except ImportError as e:
-        return None, f"lab check skipped: the lab is not available in this installation ({e})"
-    state = load_state()
-    if state is None or state.phase != "up":
-        return None, "lab check skipped: no lab is up (run `netkit lab up`)"
-    if Path(state.inventory).resolve() != inv.path.resolve():
-        return None, f"lab check skipped: the running lab is built from {state.inventory}, not {inv.path}"
-    from netkit.drivers import driver_class, open_device
-    from netkit.inventory.credentials import credentials_for
-
-    try:
-        driver_class("frr")
-    except NetkitError as e:
-        return None, f"lab check skipped: the napalm_frr driver is not available ({e})"
-
-    def open_session(name: str) -> CandidateSession:
-        dev = inv.devices[name]
-        session: CandidateSession = open_device(inv, dev, credentials_for(inv, dev))
-        return session
-
-    return open_session, ""
+from netkit.errors import InputError, InventoryError
+from netkit.inventory import load_inventory
 
 
 def _print(report: ValidationReport, diffs: list[LabDiff]) -> None:
@@ -115,32 +86,12 @@ def validate_command(
         report = validate(inv, targets, jobs=jobs, progress=advance)
     diffs: list[LabDiff] = []
     if lab:
-        report, diffs = _with_lab(inv, report, targets)
+        from netkit.lab.validate import with_lab  # the lab layer, only when asked
+
+        report, diffs = with_lab(inv, report, targets)
     _finish(report, diffs, junit, json)
     if not report.ok:
         raise typer.Exit(1)
-
-
-def _with_lab(inv: Inventory, report: ValidationReport, targets: list[str]) -> tuple[
-        ValidationReport, list[LabDiff]]:
-    opener, why = _lab_opener(inv)
-    if opener is None:
-        return report.model_copy(update={"notes": [*report.notes, why]}), []
-    wanted = set(targets)
-    clean = {d.device for d in report.devices if d.ok}
-    renderer = Renderer(inv)
-    configs = [renderer.render(d) for d in inv.devices.values()
-               if d.platform == "frr" and d.name in wanted and d.name in clean]
-    diffs, findings = lab_diffs(configs, opener)
-    return _merge(report, findings), diffs
-
-
-def _merge(report: ValidationReport, findings: list[Finding]) -> ValidationReport:
-    by_dev: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_dev.setdefault(f.device, []).append(f)
-    devices = [d.model_copy(update={"findings": [*d.findings, *by_dev.get(d.device, [])]}) for d in report.devices]
-    return report.model_copy(update={"devices": devices})
 
 
 def _finish(report: ValidationReport, diffs: list[LabDiff], junit: Path | None, json: bool) -> None:

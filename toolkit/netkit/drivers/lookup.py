@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from netkit.drivers.host_keys import SSH_DRIVERS, host_key_args
-from netkit.errors import DeviceError, EnvironmentProblem, InputError
+from netkit.drivers.session import connection_errors, network_driver, open_session
+from netkit.errors import DeviceError, InputError
 from netkit.inventory.credentials import Credentials
 from netkit.inventory.models import Device, Inventory
 from netkit.platforms import Napalm, Platform, get
@@ -23,13 +24,6 @@ if TYPE_CHECKING:
 # which every netkit command (through provision -> plan -> drivers) would otherwise pay at start-up.
 
 DEFAULT_TIMEOUT = 30
-
-
-def connection_errors() -> tuple[type[BaseException], ...]:
-    """What SSH/TCP failures look like below NAPALM (netmiko's exceptions are paramiko's SSHException)."""
-    import paramiko
-
-    return (OSError, EOFError, paramiko.SSHException)
 
 
 def napalm_spec(platform: Platform | str) -> Napalm:
@@ -46,14 +40,8 @@ def driver_for(platform: Platform | str) -> str:
 
 
 def driver_class(platform: Platform | str) -> type[Any]:
-    import napalm
-    from napalm.base.exceptions import ModuleImportError
-
     spec = napalm_spec(platform)
-    try:
-        return napalm.get_network_driver(spec.driver)  # type: ignore[no-any-return]
-    except ModuleImportError as e:
-        raise EnvironmentProblem(f"NAPALM driver {spec.driver!r} is not installed (pip install {spec.package}): {e}") from e
+    return network_driver(spec.driver, spec.package)
 
 
 def driver_args(platform: Platform | str, timeout: float) -> dict[str, Any]:
@@ -76,30 +64,16 @@ def open_device(
 
     `driver` overrides the class looked up for the platform (tests pass a fake)."""
     inventory.device(device.name)
-    import paramiko
-    from napalm.base.exceptions import ConnectAuthError, NapalmException
-
-    cls = driver or driver_class(device.platform)
-    address = str(device.mgmt_address)
     args = {**driver_args(device.platform, timeout), **(optional_args or {})}
     if driver is None and driver_for(device.platform) in SSH_DRIVERS:  # a fake driver (tests) opens no SSH
         from netkit.trust.verify import require_trusted
 
         store = require_trusted(inventory, [device.name], port=int(args.get("port", 22)))
         args = {**host_key_args(driver_for(device.platform), str(store.known_hosts)), **args}
-    dev = cls(hostname=address, username=credentials.username, password=credentials.password.get_secret_value(),
-              timeout=int(timeout), optional_args=args)
-    try:
-        dev.open()
-    except (ConnectAuthError, paramiko.AuthenticationException) as e:
-        raise DeviceError(device.name, f"{credentials.username}@{address} refused the credentials "
-                                       f"(credential set {device.credentials!r}): {e}") from e
-    except NapalmException as e:
-        raise DeviceError(device.name, f"cannot open a {driver_for(device.platform)} session to {address}: "
-                                       f"{e}") from e
-    except connection_errors() as e:
-        raise DeviceError(device.name, f"cannot reach {address}: {type(e).__name__}: {e}") from e
-    return dev
+    return open_session(driver or driver_class(device.platform), device=device.name,
+                        hostname=str(device.mgmt_address), username=credentials.username,
+                        password=credentials.password.get_secret_value(), timeout=timeout,
+                        optional_args=args, credential_set=device.credentials, driver_name=driver_for(device.platform))
 
 
 @contextlib.contextmanager

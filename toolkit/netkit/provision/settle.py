@@ -67,7 +67,8 @@ def settle_site(steps: Steps, site: str, since: datetime, confirm_timeout: int,
         try:
             while True:
                 ops = backend.push(plan.devices, commit=False, revert_in=0).pushed
-                pending = sorted(n for n, op in ops.items() if op.pending_before)
+                # The diff task refuses (fails) on a device whose commit still waits for confirmation.
+                pending = sorted(n for n, op in ops.items() if not op.ok or op.pending_before)
                 if not pending:
                     break
                 if monotonic() > deadline:

@@ -98,3 +98,26 @@ def stop(pidfile: Path, timeout: float = 10.0) -> StopOutcome:
     with contextlib.suppress(OSError):
         pidfile.unlink()
     return StopOutcome(pid, True, f"stopped the exporter (PID {pid})")
+
+
+def serve_in_background(inventory: Path, serve_args: list[str], listen: tuple[str, int], pidfile: Path,
+                        devices: int, targets: int, warmup: float = 30.0) -> tuple[int, bool]:
+    """Re-launch `netkit monitor serve` detached (same options, `-i inventory`), wait until it listens, then
+    until it has polled every device and probed every target once (at most `warmup` s), so that
+    `monitor status --from` right after has data. (PID, warmed up)."""
+    import sys
+
+    from netkit.monitor.exporter.status import fetch_samples, ready
+
+    argv = [sys.executable, "-m", "netkit", "monitor", "serve", "-i", str(inventory), *serve_args,
+            "--pidfile", str(pidfile)]
+    pid = spawn(argv, listen, pidfile, default_logfile())
+    host, port = listen
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/metrics"
+    deadline = time.monotonic() + warmup
+    warm = False
+    while time.monotonic() < deadline and not warm:
+        warm = ready(fetch_samples(url), devices, targets)
+        if not warm:
+            time.sleep(0.5)
+    return pid, warm
