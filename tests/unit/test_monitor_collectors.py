@@ -109,7 +109,8 @@ def test_maintenance_and_site_info(inventory) -> None:  # type: ignore[no-untype
                                                               "province": "Phnom Penh"}) == 0
     assert reg.get_sample_value("netkit_site_info", {
         "site": "moj-hq", "ministry": "moj", "province": "Phnom Penh", "name": "Ministry of Justice Headquarters",
-        "ministry_name": "Ministry of Justice"}) == 1
+        "ministry_name": "Ministry of Justice", "name_km": "ទីស្ដីការក្រសួងយុត្តិធម៌",
+        "ministry_name_km": "ក្រសួងយុត្តិធម៌"}) == 1
     assert reg.get_sample_value("netkit_exporter_targets", {"kind": "snmp"}) == len(inventory.devices)
     never = {"device": "dc-core2", "site": "nat-dc", "ministry": "mpt", "province": "Phnom Penh", "role": "core-router"}
     assert reg.get_sample_value("netkit_device_up", never) is None  # not polled yet: no series, no false alarm

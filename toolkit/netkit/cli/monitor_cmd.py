@@ -139,7 +139,8 @@ def _status_table(sites: list[SiteStatus]) -> Table:
         targets: list[TargetStatus | None] = list(s.targets) or [None]
         for i, t in enumerate(targets):
             first = i == 0
-            cells: list[Any] = [s.site if first else "", s.ministry if first else "", state if first else "",
+            site = f"{s.site}\n{s.name_km}" if s.name_km else s.site
+            cells: list[Any] = [site if first else "", s.ministry if first else "", state if first else "",
                                 up if first else ""]
             if t is None:
                 cells += ["-"] * 8
@@ -181,7 +182,8 @@ def status(
     if site is not None and not sites:
         raise InputError(f"no metrics for site {site!r} at {from_url or 'this inventory'}")
     if json:
-        print_json([{"site": s.site, "name": s.name, "ministry": s.ministry, "province": s.province,
+        print_json([{"site": s.site, "name": s.name, "name_km": s.name_km, "ministry": s.ministry,
+                     "province": s.province,
                      "state": s.state, "maintenance": s.maintenance,
                      "devices": [d.__dict__ for d in s.devices],
                      "targets": [{**t.__dict__, "problems": t.problems} for t in s.targets]} for s in sites])

@@ -111,7 +111,7 @@ class _Builder:
                 self.p.add(mwhere, f"netkit_ministry.code {mspec.code!r} is used by two ministries with different "
                                    f"names ({known.name!r} and {mspec.name!r})")
             elif known is None:
-                self.ministries[mspec.code] = Ministry(code=mspec.code, name=mspec.name)
+                self.ministries[mspec.code] = Ministry(code=mspec.code, name=mspec.name, name_km=mspec.name_km)
         return mspec
 
     def _device(self, host: RawHost, where: str, sspec: SiteSpec | None) -> None:

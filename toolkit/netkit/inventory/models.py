@@ -156,6 +156,7 @@ class VlanPlan(Strict):
 class SiteSpec(Strict):
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: str
+    name_km: str = ""  # the Khmer name: reports, dashboards, alerts; never a device (see config/ascii_guard.py)
     kind: Literal["datacenter", "customer"] = "customer"
     province: str
     address: str = ""
@@ -178,6 +179,7 @@ class StaticRoute(Strict):
 class MinistrySpec(Strict):
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: str
+    name_km: str = ""
 
 
 class SnmpSettings(Strict):
@@ -286,11 +288,13 @@ class SiteAddressing(Strict):
 class Ministry(Strict):
     code: str
     name: str
+    name_km: str = ""
 
 
 class Site(Strict):
     code: str
     name: str
+    name_km: str = ""
     kind: Literal["datacenter", "customer"]
     ministry: str
     province: str

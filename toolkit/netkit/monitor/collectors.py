@@ -190,11 +190,11 @@ class AgreementCollector:
         now = datetime.fromtimestamp(self.cache.clock(), UTC)
         maint = GaugeMetricFamily("netkit_site_maintenance", "1 while a declared maintenance window is open.",
                                   labels=SITE_LABELS)
-        info = GaugeMetricFamily("netkit_site_info", "Site names (always 1).",
-                                 labels=(*SITE_LABELS, "name", "ministry_name"))
+        info = GaugeMetricFamily("netkit_site_info", "Site names, English and Khmer (always 1).",
+                                 labels=(*SITE_LABELS, "name", "ministry_name", "name_km", "ministry_name_km"))
         for s in plan.sites:
             maint.add_metric(list(s.labels), 1.0 if any_open(list(s.maintenance), now) else 0.0)
-            info.add_metric([*s.labels, s.name, s.ministry_name], 1.0)
+            info.add_metric([*s.labels, s.name, s.ministry_name, s.name_km, s.ministry_name_km], 1.0)
         yield maint
         yield info
 

@@ -91,6 +91,8 @@ class SiteSpec:
     name: str
     ministry_name: str
     maintenance: tuple[MaintenanceWindow, ...]
+    name_km: str = ""
+    ministry_name_km: str = ""
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -161,7 +163,8 @@ def build_plan(inventory: Inventory, shard: Shard | None = None, sites: set[str]
             ))
     site_specs = tuple(
         SiteSpec(site=s.code, ministry=s.ministry, province=s.province, name=s.name,
-                 ministry_name=inventory.ministries[s.ministry].name, maintenance=tuple(s.maintenance))
+                 ministry_name=inventory.ministries[s.ministry].name, maintenance=tuple(s.maintenance),
+                 name_km=s.name_km, ministry_name_km=inventory.ministries[s.ministry].name_km)
         for s in chosen if shard.owns(site_key(s.code))
     )
     return MonitorPlan(shard=shard, devices=tuple(devices), probes=tuple(probes), circuits=tuple(circuits),

@@ -68,7 +68,13 @@ def _burn_condition(pair: BurnWindow, sel: str) -> str:
     return f"  (\n    {long}\n  and ignoring (window)\n    {short}\n  )"
 
 
-def _burn_alert(site: Site, ministry_name: str, windows: WindowSet, severity: Severity, sel: str,
+def khmer_names(inv: Inventory, site: Site) -> dict[str, str]:
+    """Annotations with the site's and ministry's Khmer names (UTF-8), where the inventory has them."""
+    names = {"site_name_km": site.name_km, "ministry_name_km": inv.ministries[site.ministry].name_km}
+    return {k: v for k, v in names.items() if v}
+
+
+def _burn_alert(inv: Inventory, site: Site, ministry_name: str, windows: WindowSet, severity: Severity, sel: str,
                 links: Links) -> AlertingRule:
     pairs = [p for p in windows.pairs if p.severity == severity]
     conditions = "\n  or\n".join(_burn_condition(p, sel) for p in pairs)
@@ -91,6 +97,7 @@ def _burn_alert(site: Site, ministry_name: str, windows: WindowSet, severity: Se
             ),
             "dashboard": links.dashboard(SITE_UID, site=site.code),
             "runbook_url": links.runbook(BURN_ALERT),
+            **khmer_names(inv, site),
         },
     )
 
@@ -127,7 +134,7 @@ def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> 
         expr=f"1 - {ERROR_RATIO}{{{sel}, window=\"{period}\"}} / ignoring (window) {BUDGET}{{{sel}}}",
     ))
     ministry_name = inv.ministries[site.ministry].name
-    rules += [_burn_alert(site, ministry_name, windows, sev, sel, links) for sev in ("page", "ticket")]
+    rules += [_burn_alert(inv, site, ministry_name, windows, sev, sel, links) for sev in ("page", "ticket")]
     rules.append(AlertingRule(
         alert=SITE_DOWN_ALERT,
         expr=(f"max by (site, ministry, province) (netkit_probe_success{{{sel}}}) == 0\n"
@@ -141,6 +148,7 @@ def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> 
                             f"inhibited while this fires."),
             "dashboard": links.dashboard(SITE_UID, site=site.code),
             "runbook_url": links.runbook(SITE_DOWN_ALERT),
+            **khmer_names(inv, site),
         },
     ))
     return RuleGroup(name=f"netkit-slo-{site.code}", rules=rules)

@@ -57,6 +57,7 @@ class DeviceStatus:
 class SiteStatus:
     site: str
     name: str = ""
+    name_km: str = ""
     ministry: str = ""
     province: str = ""
     maintenance: bool = False
@@ -125,6 +126,7 @@ def site_statuses(samples: list[Sample], only: str | None = None) -> list[SiteSt
             s = site(code)
             s.name, s.ministry, s.province = labels.get("name", ""), labels.get("ministry", ""), labels.get(
                 "province", "")
+            s.name_km = labels.get("name_km", "")
         elif name == "netkit_site_maintenance":
             site(code).maintenance = value == 1
         elif "target" in labels and name.startswith(("netkit_probe_", "netkit_mou_")) and "le" not in labels:
