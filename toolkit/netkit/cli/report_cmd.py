@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from netkit.cli.common import JsonOption, console, print_json
+from netkit.cli.common import InventoryOption, JsonOption, console, open_inventory, print_json
 from netkit.errors import InputError
 from netkit.monitor.report import build_sla_report, parse_period
 from netkit.monitor.report_prometheus import PrometheusClient
@@ -19,19 +19,22 @@ report_app = typer.Typer(help="Reports for the ministries, read from Prometheus.
 
 @report_app.command("sla")
 def sla(
-    period: Annotated[str, typer.Option(help="The month, YYYY-MM (UTC).")],
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM, in the inventory's time zone "
+                                        "(netkit_network.timezone; the lab's is Asia/Phnom_Penh).")],
     ministry: Annotated[str | None, typer.Option(help="Only this ministry's sites (its code, e.g. moj).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="html (with plots) or csv.")] = "html",
     prometheus: Annotated[str, typer.Option(envvar="NETKIT_PROMETHEUS_URL",
                                             help="Prometheus base URL.")] = "http://127.0.0.1:9090",
     out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    inventory: InventoryOption = None,
     json: JsonOption = False,
 ) -> None:
     """Each site's measured availability, latency and loss for the month against its agreement."""
     if fmt not in ("html", "csv"):
         raise InputError(f"--format {fmt!r}: choose html or csv")
     with PrometheusClient(prometheus) as client:
-        report = build_sla_report(client, parse_period(period, datetime.now(UTC)), ministry)
+        tz = open_inventory(inventory).network.timezone
+        report = build_sla_report(client, parse_period(period, datetime.now(UTC), tz), ministry)
     if json:
         print_json(report.model_dump(mode="json"))
         return

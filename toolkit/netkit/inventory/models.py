@@ -11,6 +11,7 @@ from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -213,6 +214,7 @@ class NetworkSpec(Strict):
     name: str
     core_asn: Annotated[int, Field(ge=1, le=4_294_967_295)]
     domain: str = "gov.example"
+    timezone: str = "UTC"  # IANA zone of people's times: maintenance windows, report months (netkit/localtime.py)
     banner: str = "Authorized access only. Government network managed by the telecom ministry."
     ntp_servers: list[IPv4] = []
     syslog_servers: list[IPv4] = []
@@ -221,6 +223,16 @@ class NetworkSpec(Strict):
     noc: NocAttachment | None = None
     snmp: SnmpSettings = SnmpSettings()
     credential_sets: dict[str, CredentialSet] = {}
+
+    @model_validator(mode="after")
+    def _known_zone(self) -> NetworkSpec:
+        if self.timezone.upper() != "UTC":
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"timezone {self.timezone!r} is not an IANA zone name (e.g. Asia/Phnom_Penh)") from None
+        return self
 
 
 class DeviceSpec(Strict):

@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from netkit.localtime import zone
 from netkit.monitor.cache import DYNAMIC_COLUMNS, RTT_LES, MonitorCache, ProbeState
 from netkit.monitor.families import FastFamily, FastHistogram
 from netkit.monitor.maintenance import any_open
@@ -178,6 +179,7 @@ class AgreementCollector:
 
     def __init__(self, cache: MonitorCache) -> None:
         self.cache = cache
+        self.tz = zone(cache.plan.timezone)
         self.mou_rows = [[(st.spec.labels, st.label_text, float(getattr(st.spec.mou, attr)))
                           for st in cache.probes.values()] for _, _, attr in MOU_FAMILIES]  # fixed by the plan
 
@@ -193,7 +195,7 @@ class AgreementCollector:
         info = GaugeMetricFamily("netkit_site_info", "Site names, English and Khmer (always 1).",
                                  labels=(*SITE_LABELS, "name", "ministry_name", "name_km", "ministry_name_km"))
         for s in plan.sites:
-            maint.add_metric(list(s.labels), 1.0 if any_open(list(s.maintenance), now) else 0.0)
+            maint.add_metric(list(s.labels), 1.0 if any_open(list(s.maintenance), now, self.tz) else 0.0)
             info.add_metric([*s.labels, s.name, s.ministry_name, s.name_km, s.ministry_name_km], 1.0)
         yield maint
         yield info

@@ -188,7 +188,9 @@ def device_interfaces() -> dict[str, Any]:
     return to_json(board)
 
 
-def all_dashboards() -> dict[str, dict[str, Any]]:
-    """uid -> dashboard JSON data."""
+def all_dashboards(timezone: str = "browser") -> dict[str, dict[str, Any]]:
+    """uid -> dashboard JSON data, showing times in `timezone` (the inventory's, e.g. Asia/Phnom_Penh)."""
     boards = [ministry_overview(), site_detail(), device_interfaces()]
+    for board in boards:
+        board["timezone"] = timezone
     return {b["uid"]: b for b in boards}

@@ -106,6 +106,7 @@ class MonitorPlan:
     probes: tuple[ProbeSpec, ...]
     circuits: tuple[CircuitSpec, ...]
     sites: tuple[SiteSpec, ...]
+    timezone: str = "UTC"  # the inventory's: maintenance windows are local
 
 
 def agreement(site: Site) -> Agreement:
@@ -168,4 +169,4 @@ def build_plan(inventory: Inventory, shard: Shard | None = None, sites: set[str]
         for s in chosen if shard.owns(site_key(s.code))
     )
     return MonitorPlan(shard=shard, devices=tuple(devices), probes=tuple(probes), circuits=tuple(circuits),
-                       sites=site_specs)
+                       sites=site_specs, timezone=inventory.network.timezone)

@@ -3,7 +3,8 @@
 Everything is read from Prometheus' HTTP API at the end of the period. Events are counted exactly as the
 alerting rules count them (`slo.sli_events`, maintenance windows excluded), from the raw counters, so the
 report works on any Prometheus that scraped the exporter, with or without netkit's recording rules.
-Periods are calendar months in UTC; the running month is reported up to now and marked partial.
+Periods are calendar months in the network's local time (`netkit_network.timezone`): November 2026 in
+Phnom Penh starts at 2026-10-31 17:00 UTC. The running month is reported up to now and marked partial.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pydantic import BaseModel
 
 from netkit.errors import InputError
+from netkit.localtime import stamp, zone
 from netkit.monitor.report_prometheus import PrometheusClient, Sample, finite
 from netkit.monitor.rules_windows import duration
 from netkit.monitor.slo import outside_maintenance, sli_events
@@ -26,28 +28,31 @@ DAY_S = 86400
 
 class Period(BaseModel):
     label: str
-    start: datetime
+    start: datetime  # aware, in the local zone
     end: datetime
     partial: bool
+    timezone: str = "UTC"
 
     @property
     def seconds(self) -> int:
         return int((self.end - self.start).total_seconds())
 
 
-def parse_period(text: str, now: datetime) -> Period:
-    """`2026-10` -> October 2026 in UTC. A month not yet over ends now (partial); a future one is refused."""
+def parse_period(text: str, now: datetime, timezone: str = "UTC") -> Period:
+    """`2026-10` -> October 2026 in the local zone. A month not yet over ends now (partial); a future one is
+    refused."""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
         raise InputError(f"--period {text!r}: give a month as YYYY-MM, e.g. 2026-10")
+    tz = zone(timezone)
     year, month = int(text[:4]), int(text[5:])
-    start = datetime(year, month, 1, tzinfo=UTC)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
     if start >= now:
-        raise InputError(f"--period {text}: that month has not started yet (now is {now:%Y-%m-%d %H:%M} UTC)")
+        raise InputError(f"--period {text}: that month has not started yet (now is {stamp(now, tz)})")
     partial = end > now
     # Whole 5-minute steps only, so the subqueries tile the period.
-    end = min(end, datetime.fromtimestamp(int(now.timestamp()) // STEP_S * STEP_S, UTC))
-    return Period(label=text, start=start, end=end, partial=partial)
+    end = min(end, datetime.fromtimestamp(int(now.timestamp()) // STEP_S * STEP_S, tz))
+    return Period(label=text, start=start, end=end, partial=partial, timezone=timezone)
 
 
 class DailyPoint(BaseModel):
@@ -201,7 +206,7 @@ def _daily(client: PrometheusClient, sel: str, period: Period) -> dict[str, list
             for t, v in series.points:
                 points.setdefault(site, {}).setdefault(t, {})[field] = finite(v)
     return {
-        site: [DailyPoint(day=(datetime.fromtimestamp(t, UTC) - timedelta(days=1)).date(),
+        site: [DailyPoint(day=(datetime.fromtimestamp(t, zone(period.timezone)) - timedelta(days=1)).date(),
                           availability=vals.get("availability"), loss=vals.get("loss"),
                           rtt_mean_s=vals.get("rtt_mean_s"))
                for t, vals in sorted(by_time.items())]

@@ -9,6 +9,7 @@ import csv
 import io
 from html import escape
 
+from netkit.localtime import stamp, zone
 from netkit.monitor.report import DailyPoint, SiteSla, SlaReport
 
 CSV_FIELDS = [
@@ -147,11 +148,12 @@ def _site_plots(s: SiteSla) -> str:
 
 def to_html(report: SlaReport) -> str:
     p = report.period
+    tz = zone(p.timezone)
     partial = (' <span class="breach">partial: the month is not over</span>' if p.partial else "")
     body = [f"<h1>Connectivity agreements: SLA report for {escape(p.label)}</h1>",
-            f'<p class="note">{p.start:%Y-%m-%d %H:%M} to {p.end:%Y-%m-%d %H:%M} UTC{partial}. '
+            f'<p class="note">{escape(stamp(p.start, tz))} to {escape(stamp(p.end, tz))}{partial}. '
             f"Measured by netkit's probes from the NOC, read from {escape(report.prometheus)} at "
-            f"{report.generated_at:%Y-%m-%d %H:%M} UTC. Declared maintenance windows are excluded. Latency is "
+            f"{escape(stamp(report.generated_at, tz))}. Declared maintenance windows are excluded. Latency is "
             "met when at least the agreed availability share of replies arrives within the agreed latency.</p>"]
     if not report.ministries:
         body.append("<p><b>No data:</b> Prometheus has no netkit series for this period and selection.</p>")
