@@ -78,6 +78,8 @@ class Thresholds(Strict):
     loss_pct: Annotated[float, Field(ge=0, le=100)] = 1.0
     bandwidth_mbps: Annotated[float, Field(gt=0, le=1_000_000)] = 100
     period_days: Annotated[int, Field(ge=1, le=366)] = 30
+    # The answer time of the site's http targets (a service's own time, not the network's latency).
+    http_answer_ms: Annotated[float, Field(gt=0, le=60_000)] = 1000
 
 
 class MaintenanceWindow(Strict):

@@ -137,7 +137,7 @@ class ProbeState:
             self.bucket_counts[bisect.bisect_left(RTT_BUCKETS, rtt)] += 1
             self.rtt_sum += rtt
             self.rtt_count += 1
-            if rtt > self.spec.mou.latency_seconds:
+            if rtt > self.spec.slow_seconds:
                 self.slow += 1
         self.cycles += 1
         self.cycles_failed += 0 if result.success else 1

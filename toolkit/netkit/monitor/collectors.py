@@ -157,7 +157,8 @@ class ProbeCollector:
                      lambda st: st.sent)
         yield family("netkit_probe_packets_received", "Replies received (TCP/HTTP: successful attempts).", "counter",
                      lambda st: st.received)
-        yield family("netkit_probe_packets_slow", "Replies slower than the site's MoU latency.", "counter",
+        yield family("netkit_probe_packets_slow", "Replies slower than the site's MoU latency (icmp/tcp) or its "
+                     "http answer time (http).", "counter",
                      lambda st: st.slow)
         rtt = FastHistogram("netkit_probe_rtt_seconds", "Round-trip time of every reply.", PROBE_LABELS, RTT_LES)
         rtt.add_rows([(labels, text, list(accumulate(st.bucket_counts)), st.rtt_sum) for labels, text, st in rows])
@@ -189,6 +190,11 @@ class AgreementCollector:
             fam = FastFamily(name, doc, "gauge", PROBE_LABELS)
             fam.add_rows(rows)
             yield fam
+        answer = FastFamily("netkit_mou_http_answer_seconds", "Agreed maximum answer time of an http target.",
+                            "gauge", PROBE_LABELS)
+        answer.add_rows([(st.spec.labels, st.label_text, st.spec.mou.http_answer_seconds)
+                         for st in self.cache.probes.values() if st.spec.kind == "http"])
+        yield answer
         now = datetime.fromtimestamp(self.cache.clock(), UTC)
         maint = GaugeMetricFamily("netkit_site_maintenance", "1 while a declared maintenance window is open.",
                                   labels=SITE_LABELS)

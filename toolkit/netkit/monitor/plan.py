@@ -45,6 +45,7 @@ class Agreement:
     loss_ratio: float
     bandwidth_bps: float
     period_seconds: float
+    http_answer_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,12 @@ class ProbeSpec:
     @property
     def key(self) -> str:
         return f"{self.site}/{self.target}"
+
+    @property
+    def slow_seconds(self) -> float:
+        """A reply slower than this is slow: the MoU latency for a network probe (icmp/tcp), the site's
+        http answer time for an http target."""
+        return self.mou.http_answer_seconds if self.kind == "http" else self.mou.latency_seconds
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,7 @@ def agreement(site: Site) -> Agreement:
     return Agreement(
         availability_ratio=m.availability_pct / 100, latency_seconds=m.latency_ms / 1000,
         loss_ratio=m.loss_pct / 100, bandwidth_bps=m.bandwidth_mbps * 1e6, period_seconds=m.period_days * 86400.0,
+        http_answer_seconds=m.http_answer_ms / 1000,
     )
 
 

@@ -19,7 +19,7 @@ from netkit.errors import InputError
 from netkit.localtime import stamp, zone
 from netkit.monitor.report_prometheus import PrometheusClient, Sample, finite
 from netkit.monitor.rules_windows import duration
-from netkit.monitor.slo import outside_maintenance, sli_events
+from netkit.monitor.slo import NETWORK_KINDS, outside_maintenance, sli_events
 
 STEP_S = 300  # the subquery step: 5-minute rates tile the period exactly
 STEP = duration(STEP_S)
@@ -141,8 +141,9 @@ def _events_total_expr(sel: str, sli: str, window: str) -> str:
 
 
 def _rtt_mean_expr(sel: str, window: str) -> str:
-    return (f"sum by (site) (increase(netkit_probe_rtt_seconds_sum{{{sel}}}[{window}])) / "
-            f"sum by (site) (increase(netkit_probe_rtt_seconds_count{{{sel}}}[{window}]))")
+    net = f"{sel}, {NETWORK_KINDS}"  # the MoU latency is the network's: icmp/tcp RTT, not http answer times
+    return (f"sum by (site) (increase(netkit_probe_rtt_seconds_sum{{{net}}}[{window}])) / "
+            f"sum by (site) (increase(netkit_probe_rtt_seconds_count{{{net}}}[{window}]))")
 
 
 def build_sla_report(client: PrometheusClient, period: Period, ministry: str | None = None,
@@ -165,7 +166,7 @@ def build_sla_report(client: PrometheusClient, period: Period, ministry: str | N
         "loss_target": q(f"max by (site) (max_over_time(netkit_mou_loss_ratio{{{sel}}}[{w}]))"),
         "latency_mean_s": q(_rtt_mean_expr(sel, w)),
         "latency_p95_s": q(f"histogram_quantile(0.95, sum by (site, le) "
-                           f"(increase(netkit_probe_rtt_seconds_bucket{{{sel}}}[{w}])))"),
+                           f"(increase(netkit_probe_rtt_seconds_bucket{{{sel}, {NETWORK_KINDS}}}[{w}])))"),
         "maintenance_s": q(f"sum_over_time((max by (site) (netkit_site_maintenance{{{sel}}}))[{w}:{STEP}])"
                            f" * {STEP_S}"),
         "probe_cycles": q(_events_total_expr(sel, "availability", w)),

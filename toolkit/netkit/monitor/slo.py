@@ -4,6 +4,9 @@ Three SLIs per site target, each a ratio of bad to all events:
   availability  probe cycles failed / probe cycles run           budget 1 - netkit_mou_availability_ratio
   latency       replies slower than the MoU / replies received   budget 1 - netkit_mou_availability_ratio
   loss          (packets sent - received) / packets sent         budget netkit_mou_loss_ratio
+Latency and loss are the network's: they count network probes (icmp, tcp) only. An http target's answer
+time is the service's, judged against its own threshold (`netkit_mou_http_answer_seconds`) by its own
+alert, NetkitHttpAnswerSlow.
 
 Maintenance: the base recordings drop a site's events while `netkit_site_maintenance` is 1 (widened by
 one base window), and every longer window is a sum over those base recordings, so maintenance time
@@ -14,7 +17,10 @@ literal, which PromQL cannot take from a series).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from netkit.inventory.models import Inventory, Site
+from netkit.localtime import offset_text, zone
 from netkit.monitor.rules import AlertingRule, RecordingRule, Rule, RuleGroup
 from netkit.monitor.rules_links import SITE_UID, Links
 from netkit.monitor.rules_windows import BurnWindow, Severity, WindowSet, duration
@@ -31,19 +37,22 @@ BUDGET_LEFT = "netkit_site:slo_error_budget_remaining:ratio"
 BURN_ALERT = "NetkitErrorBudgetBurn"
 SITE_DOWN_ALERT = "NetkitSiteDown"
 SLIS = ("availability", "latency", "loss")
+NETWORK_KINDS = 'kind!="http"'  # the probes that measure the network (icmp, tcp)
+HTTP_SLOW_ALERT = "NetkitHttpAnswerSlow"
 
 
 def sli_events(sel: str, window: str) -> dict[str, tuple[str, str]]:
     """Per SLI: PromQL for (bad events/s, all events/s) over `window`, aggregated per site target.
     Shared with the SLA report so the report and the alerts count the same events."""
 
-    def rate(metric: str) -> str:
-        return f"sum by ({LABELS}) (rate({metric}{{{sel}}}[{window}]))"
+    def rate(metric: str, only: str = "") -> str:
+        return f"sum by ({LABELS}) (rate({metric}{{{sel}{only}}}[{window}]))"
 
-    sent, received = rate("netkit_probe_packets_sent_total"), rate("netkit_probe_packets_received_total")
+    net = f", {NETWORK_KINDS}"
+    sent, received = rate("netkit_probe_packets_sent_total", net), rate("netkit_probe_packets_received_total", net)
     return {
         "availability": (rate("netkit_probe_cycles_failed_total"), rate("netkit_probe_cycles_total")),
-        "latency": (rate("netkit_probe_packets_slow_total"), received),
+        "latency": (rate("netkit_probe_packets_slow_total", net), received),
         "loss": (f"clamp_min({sent} - {received}, 0)", sent),
     }
 
@@ -69,9 +78,21 @@ def _burn_condition(pair: BurnWindow, sel: str) -> str:
 
 
 def khmer_names(inv: Inventory, site: Site) -> dict[str, str]:
-    """Annotations with the site's and ministry's Khmer names (UTF-8), where the inventory has them."""
+    """Annotations for people: the site's and ministry's Khmer names (UTF-8, where the inventory has them)
+    and the time of the evaluation in the network's local time."""
     names = {"site_name_km": site.name_km, "ministry_name_km": inv.ministries[site.ministry].name_km}
-    return {k: v for k, v in names.items() if v}
+    return {**{k: v for k, v in names.items() if v}, "local_time": local_time_template(inv.network.timezone)}
+
+
+def local_time_template(timezone: str) -> str:
+    """A Prometheus template printing the evaluation time in the zone, e.g. `2026-11-01 07:00:00
+    Asia/Phnom_Penh (UTC+07:00)`. Templates know only UTC, so the zone's standard offset is added (exact
+    for zones without daylight saving, such as Asia/Phnom_Penh)."""
+    tz = zone(timezone)
+    offset = tz.utcoffset(datetime(2000, 1, 1)) or timedelta(0)
+    text = offset_text(datetime(2000, 1, 1, tzinfo=tz))
+    return (f'{{{{ with query "time() + {int(offset.total_seconds())}" }}}}{{{{ . | first | value | humanizeTimestamp'
+            f' | reReplaceAll ` [+]0000 UTC$` "" }}}}{{{{ end }}}} {timezone} ({text})')
 
 
 def _burn_alert(inv: Inventory, site: Site, ministry_name: str, windows: WindowSet, severity: Severity, sel: str,
@@ -151,7 +172,34 @@ def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> 
             **khmer_names(inv, site),
         },
     ))
+    if any(t.kind == "http" for t in site.targets):
+        rules.append(http_answer_alert(inv, site, ministry_name, windows, sel, links))
     return RuleGroup(name=f"netkit-slo-{site.code}", rules=rules)
+
+
+def http_answer_alert(inv: Inventory, site: Site, ministry_name: str, windows: WindowSet, sel: str,
+                      links: Links) -> AlertingRule:
+    """An http target answering slower than its own threshold (not the network's latency target)."""
+    w = windows.rate_window(300)
+    return AlertingRule(
+        alert=HTTP_SLOW_ALERT,
+        expr=(f"avg_over_time(netkit_probe_rtt_avg_seconds{{{sel}, kind=\"http\"}}[{w}])\n"
+              f"  > on (site, target) group_left ()\n"
+              f"max by (site, target) (netkit_mou_http_answer_seconds{{{sel}}})\n"
+              f"unless on (site)\n(max by (site) (netkit_site_maintenance{{{sel}}}) > 0)"),
+        for_=windows.hold(600),
+        labels={"severity": "ticket", "site": site.code},
+        annotations={
+            "summary": f"{site.name}: {{{{ $labels.target }}}} answers slowly",
+            "description": (f"{site.name} ({site.code}, {ministry_name}, {site.province}): http target "
+                            f"{{{{ $labels.target }}}} answered in {{{{ $value | humanizeDuration }}}} on average "
+                            f"over {w}, slower than its answer-time threshold of {site.mou.http_answer_ms:g} ms "
+                            f"(the service's time, not the network's latency)."),
+            "dashboard": links.dashboard(SITE_UID, site=site.code),
+            "runbook_url": links.runbook(HTTP_SLOW_ALERT),
+            **khmer_names(inv, site),
+        },
+    )
 
 
 def slo_groups_by_ministry(inv: Inventory, windows: WindowSet, links: Links) -> dict[str, list[RuleGroup]]:
