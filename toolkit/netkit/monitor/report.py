@@ -68,6 +68,9 @@ class SiteSla(BaseModel):
     ministry: str
     ministry_name: str
     province: str
+    name_km: str = ""
+    ministry_name_km: str = ""
+    bandwidth_target_bps: float | None = None  # agreed; throughput is not measured yet (docs/mou.md)
     availability: float | None = None
     availability_target: float | None = None
     within_latency: float | None = None  # share of replies within the agreed latency
@@ -114,6 +117,7 @@ class MinistrySla(BaseModel):
     code: str
     name: str
     sites: list[SiteSla]
+    name_km: str = ""
 
 
 class SlaReport(BaseModel):
@@ -155,7 +159,7 @@ def build_sla_report(client: PrometheusClient, period: Period, ministry: str | N
     def q(expr: str) -> dict[str, float | None]:
         return _by_site(client.query(expr, at))
 
-    info = client.query(f"max by (site, ministry, province, name, ministry_name) "
+    info = client.query(f"max by (site, ministry, province, name, ministry_name, name_km, ministry_name_km) "
                         f"(max_over_time(netkit_site_info{{{sel}}}[{w}]))", at)
     measures = {
         "availability": q(_events_ratio_expr(sel, "availability", w, good=True)),
@@ -164,6 +168,7 @@ def build_sla_report(client: PrometheusClient, period: Period, ministry: str | N
         "availability_target": q(f"max by (site) (max_over_time(netkit_mou_availability_ratio{{{sel}}}[{w}]))"),
         "latency_target_s": q(f"max by (site) (max_over_time(netkit_mou_latency_seconds{{{sel}}}[{w}]))"),
         "loss_target": q(f"max by (site) (max_over_time(netkit_mou_loss_ratio{{{sel}}}[{w}]))"),
+        "bandwidth_target_bps": q(f"max by (site) (max_over_time(netkit_mou_bandwidth_bits_per_second{{{sel}}}[{w}]))"),
         "latency_mean_s": q(_rtt_mean_expr(sel, w)),
         "latency_p95_s": q(f"histogram_quantile(0.95, sum by (site, le) "
                            f"(increase(netkit_probe_rtt_seconds_bucket{{{sel}, {NETWORK_KINDS}}}[{w}])))"),
@@ -183,8 +188,10 @@ def build_sla_report(client: PrometheusClient, period: Period, ministry: str | N
         values["maintenance_s"] = values["maintenance_s"] or 0.0
         row = SiteSla(site=site, name=labels.get("name", site), ministry=code,
                       ministry_name=labels.get("ministry_name", code), province=labels.get("province", ""),
+                      name_km=labels.get("name_km", ""), ministry_name_km=labels.get("ministry_name_km", ""),
                       daily=daily.get(site, []), **values)
-        ministries.setdefault(code, MinistrySla(code=code, name=row.ministry_name, sites=[])).sites.append(row)
+        ministries.setdefault(code, MinistrySla(code=code, name=row.ministry_name, name_km=row.ministry_name_km,
+                                                sites=[])).sites.append(row)
     return SlaReport(period=period, prometheus=client.base_url, generated_at=now(),
                      ministries=[ministries[k] for k in sorted(ministries)])
 
