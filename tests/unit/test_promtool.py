@@ -65,7 +65,7 @@ def test_alertmanager_routes_by_ministry_and_severity(labels: list[str], receive
 
 def test_generated_test_window_rules_pass_promtool(tmp_path: Path) -> None:
     result = generate_rules(load_inventory(DEFAULT_INVENTORY), tmp_path, TEST, Links())
-    assert len(result.files) == 5 and result.alerting_rules == 28
+    assert len(result.files) == 5 and result.alerting_rules == 33  # incl. 5 bandwidth and 1 http answer alerts
 
 
 def test_promtool_refuses_broken_promql_with_its_own_message() -> None:

@@ -59,9 +59,11 @@ def test_one_file_per_ministry_and_one_group_per_site(inv: Inventory) -> None:
                         assert f'site="{site}"' in sel, (group.name, rule.expr)
             alerts = [r for r in group.rules if isinstance(r, AlertingRule)]
             # a site with an http target (the data center's verification platform) has its answer-time alert
-            http = [("NetkitHttpAnswerSlow", "ticket")] if site == "nat-dc" else []
+            # and every customer site its bandwidth alert (the lab inventory schedules throughput tests)
+            own = [("NetkitHttpAnswerSlow", "ticket")] if site == "nat-dc" else [
+                ("NetkitBandwidthBelowAgreement", "ticket")]
             assert sorted((a.alert, a.labels["severity"]) for a in alerts) == sorted([
-                (BURN_ALERT, "page"), (BURN_ALERT, "ticket"), (SITE_DOWN_ALERT, "page"), *http])
+                (BURN_ALERT, "page"), (BURN_ALERT, "ticket"), (SITE_DOWN_ALERT, "page"), *own])
 
 
 def test_every_alert_tells_the_noc_where_to_look(inv: Inventory) -> None:

@@ -172,6 +172,7 @@ class SiteSpec(Strict):
     vlans: VlanPlan = VlanPlan()
     access_switches: Annotated[int, Field(ge=0, le=64)] = 0
     static_routes: list[StaticRoute] = []
+    bandwidth_endpoint: str = "router"  # the iperf3 server at the site: an address, or the site router's gateway
 
 
 class StaticRoute(Strict):
@@ -212,6 +213,19 @@ class NocAttachment(Strict):
     interface: str
 
 
+class BandwidthTests(Strict):
+    """Scheduled throughput tests (iperf3) from the NOC to every customer site, in a daily off-peak window
+    of local time, bounded in seconds and rate, one at a time (docs/mou.md)."""
+
+    off_peak_at: time = time(1, 0)
+    off_peak_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 240
+    seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    max_rate_factor: Annotated[float, Field(gt=1, le=10)] = 1.2  # the test never sends more than this x agreed
+    every_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 24 * 60
+    misses_in_a_row: Annotated[int, Field(ge=1, le=100)] = 3
+    port: Annotated[int, Field(ge=1, le=65535)] = 5201
+
+
 class NetworkSpec(Strict):
     name: str
     core_asn: Annotated[int, Field(ge=1, le=4_294_967_295)]
@@ -225,6 +239,7 @@ class NetworkSpec(Strict):
     noc: NocAttachment | None = None
     snmp: SnmpSettings = SnmpSettings()
     credential_sets: dict[str, CredentialSet] = {}
+    bandwidth_tests: BandwidthTests | None = None
 
     @model_validator(mode="after")
     def _known_zone(self) -> NetworkSpec:
@@ -323,6 +338,7 @@ class Site(Strict):
     access_switches: int
     static_routes: list[StaticRoute]
     devices: list[str]
+    bandwidth_endpoint: str = "router"
     links: list[str]
     vars_file: Path | None = None  # where the site's netkit_site came from, for messages
 

@@ -191,6 +191,8 @@ def start_script(plan: LabPlan, device: DevicePlan, files: DeviceFiles) -> str:
     )
     if device.kind == "router":
         lines.append(f"SNMPCONFPATH={files.snmp_client} MIBS= /usr/lib/frr/frrinit.sh start {device.ns} >/dev/null")
+    if iperf3_server(device):  # the endpoint of the scheduled bandwidth tests (monitor/bandwidth.py)
+        lines.append(f"iperf3 -s -D -p 5201 -I {files.dir / 'iperf3.pid'} --logfile {files.dir / 'iperf3.log'}")
     if device.service is not None:
         svc = device.service
         lines.append(
@@ -266,7 +268,14 @@ def daemon_pidfiles(device: DevicePlan, files: DeviceFiles) -> dict[str, Path]:
         pidfiles |= {d: frr_run(device) / f"{d}.pid" for d in ("watchfrr", *FRR_DAEMONS)}
     if device.service is not None:
         pidfiles["http"] = files.http_pid
+    if iperf3_server(device):
+        pidfiles["iperf3"] = files.dir / "iperf3.pid"
     return pidfiles
+
+
+def iperf3_server(device: DevicePlan) -> bool:
+    """Routers run an (idle) iperf3 server where the Debian package is installed."""
+    return device.kind == "router" and shutil.which("iperf3") is not None
 
 
 def daemons_alive(device: DevicePlan, files: DeviceFiles) -> dict[str, bool]:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from netkit.monitor.bandwidth import BandwidthState
 from netkit.monitor.plan import PROBE_LABELS, DeviceSpec, MonitorPlan, ProbeSpec
 
 # RTT histogram bounds (seconds): fine below 10 ms for LAN/metro sites, coarse up to satellite links.
@@ -164,3 +165,4 @@ class MonitorCache:
         self.probes: dict[str, ProbeState] = {p.key: ProbeState(p) for p in plan.probes}
         self.last_scrape_duration: float | None = None
         self.started = clock()
+        self.bandwidth: dict[str, BandwidthState] = {t.site: BandwidthState(t) for t in plan.bandwidth}

@@ -207,6 +207,37 @@ class AgreementCollector:
         yield info
 
 
+class BandwidthCollector:
+    """The scheduled throughput tests' results, beside netkit_mou_bandwidth_bits_per_second."""
+
+    def __init__(self, cache: MonitorCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        states = list(self.cache.bandwidth.values())
+        last = GaugeMetricFamily("netkit_bandwidth_test_bits_per_second",
+                                 "Throughput the last bandwidth test delivered (iperf3, NOC to site).", labels=SITE_LABELS)
+        agreed = GaugeMetricFamily("netkit_bandwidth_agreed_bits_per_second", "Agreed bandwidth of the tested site.",
+                                   labels=SITE_LABELS)
+        in_a_row = GaugeMetricFamily("netkit_bandwidth_test_misses_in_a_row",
+                                     "Consecutive bandwidth tests below the agreement.", labels=SITE_LABELS)
+        tests = CounterMetricFamily("netkit_bandwidth_tests", "Bandwidth tests completed.", labels=SITE_LABELS)
+        misses = CounterMetricFamily("netkit_bandwidth_test_misses", "Bandwidth tests below the agreement.",
+                                     labels=SITE_LABELS)
+        failed = CounterMetricFamily("netkit_bandwidth_tests_failed", "Bandwidth tests that could not run.",
+                                     labels=SITE_LABELS)
+        for st in states:
+            labels = list(st.target.labels)
+            agreed.add_metric(labels, st.target.agreed_bps)
+            if st.last_bps is not None:
+                last.add_metric(labels, st.last_bps)
+            in_a_row.add_metric(labels, float(st.misses_in_a_row))
+            tests.add_metric(labels, float(st.tests))
+            misses.add_metric(labels, float(st.misses))
+            failed.add_metric(labels, float(st.failures))
+        yield from (last, agreed, in_a_row, tests, misses, failed)
+
+
 class ExporterCollector:
     """The exporter's own health."""
 
@@ -228,7 +259,7 @@ class ExporterCollector:
 
 def collectors_for(cache: MonitorCache) -> list[Collector]:
     return [ExporterCollector(cache), DeviceCollector(cache), InterfaceCollector(cache), ProbeCollector(cache),
-            AgreementCollector(cache)]
+            AgreementCollector(cache), BandwidthCollector(cache)]
 
 
 def registry_for(cache: MonitorCache) -> CollectorRegistry:

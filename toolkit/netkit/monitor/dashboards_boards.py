@@ -127,6 +127,12 @@ def site_detail() -> dict[str, Any]:
         "bps", "Traffic on the site's circuits against their committed bandwidth and the agreed bandwidth.",
         min_val=0, dashed=("agreement",)))
     board = board.with_panel(timeseries(
+        "Bandwidth tests", [Q(f"max(netkit_bandwidth_test_bits_per_second{{{S}}})", "delivered (iperf3)"),
+                            Q(f"max(netkit_bandwidth_agreed_bits_per_second{{{S}}})", "agreement")],
+        "bps", "Throughput of the scheduled off-peak iperf3 tests from the NOC to the site; dashed: the agreed "
+        "bandwidth. Below it in several tests in a row: NetkitBandwidthBelowAgreement.",
+        min_val=0, dashed=("agreement",)))
+    board = board.with_panel(timeseries(
         "Burn rate", [Q(f'{BURN}{{{S}, window="$window"}}', "{{target}} {{sli}}")], "x",
         "Error budget burn rate over the selected window (page threshold 14.4 on 1 h, 6 on 6 h).", min_val=0))
     board = board.with_row(gdash.Row("Maintenance and alerts"))

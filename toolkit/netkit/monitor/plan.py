@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from netkit.inventory.models import Inventory, MaintenanceWindow, ProbeTarget, Site
+from netkit.inventory.models import BandwidthTests, Inventory, MaintenanceWindow, ProbeTarget, Site
+from netkit.monitor.bandwidth import BandwidthTarget, bandwidth_targets
 from netkit.monitor.shard import Shard, device_key, site_key, target_key
 
 DEVICE_LABELS = ("device", "site", "ministry", "province", "role")
@@ -114,6 +115,8 @@ class MonitorPlan:
     circuits: tuple[CircuitSpec, ...]
     sites: tuple[SiteSpec, ...]
     timezone: str = "UTC"  # the inventory's: maintenance windows are local
+    bandwidth: tuple[BandwidthTarget, ...] = ()
+    bandwidth_tests: BandwidthTests | None = None  # the schedule; None: no throughput tests
 
 
 def agreement(site: Site) -> Agreement:
@@ -177,4 +180,6 @@ def build_plan(inventory: Inventory, shard: Shard | None = None, sites: set[str]
         for s in chosen if shard.owns(site_key(s.code))
     )
     return MonitorPlan(shard=shard, devices=tuple(devices), probes=tuple(probes), circuits=tuple(circuits),
-                       sites=site_specs, timezone=inventory.network.timezone)
+                       sites=site_specs, timezone=inventory.network.timezone,
+                       bandwidth=tuple(bandwidth_targets(inventory, [s.site for s in site_specs])),
+                       bandwidth_tests=inventory.network.bandwidth_tests)

@@ -70,7 +70,8 @@ class SiteSla(BaseModel):
     province: str
     name_km: str = ""
     ministry_name_km: str = ""
-    bandwidth_target_bps: float | None = None  # agreed; throughput is not measured yet (docs/mou.md)
+    bandwidth_target_bps: float | None = None
+    bandwidth_bps: float | None = None  # median of the month's scheduled throughput tests (None: no tests)
     availability: float | None = None
     availability_target: float | None = None
     within_latency: float | None = None  # share of replies within the agreed latency
@@ -98,8 +99,14 @@ class SiteSla(BaseModel):
         return _cmp(self.loss, self.loss_target, higher_is_better=False)
 
     @property
+    def bandwidth_met(self) -> bool | None:
+        return _cmp(self.bandwidth_bps, self.bandwidth_target_bps, higher_is_better=True)
+
+    @property
     def met(self) -> bool | None:
         verdicts = [self.availability_met, self.latency_met, self.loss_met]
+        if self.bandwidth_met is not None:  # only where throughput tests run
+            verdicts.append(self.bandwidth_met)
         if any(v is False for v in verdicts):
             return False
         return None if any(v is None for v in verdicts) else True
@@ -169,6 +176,7 @@ def build_sla_report(client: PrometheusClient, period: Period, ministry: str | N
         "latency_target_s": q(f"max by (site) (max_over_time(netkit_mou_latency_seconds{{{sel}}}[{w}]))"),
         "loss_target": q(f"max by (site) (max_over_time(netkit_mou_loss_ratio{{{sel}}}[{w}]))"),
         "bandwidth_target_bps": q(f"max by (site) (max_over_time(netkit_mou_bandwidth_bits_per_second{{{sel}}}[{w}]))"),
+        "bandwidth_bps": q(f"max by (site) (quantile_over_time(0.5, netkit_bandwidth_test_bits_per_second{{{sel}}}[{w}]))"),
         "latency_mean_s": q(_rtt_mean_expr(sel, w)),
         "latency_p95_s": q(f"histogram_quantile(0.95, sum by (site, le) "
                            f"(increase(netkit_probe_rtt_seconds_bucket{{{sel}, {NETWORK_KINDS}}}[{w}])))"),

@@ -131,14 +131,15 @@ def _site_row(s: SiteSla) -> str:
 
     verdict = {True: "met", False: "BREACHED", None: "incomplete data"}[s.met]
     km = f"{escape(s.name_km)}<br>" if s.name_km else ""
-    bandwidth = "-" if s.bandwidth_target_bps is None else f"{s.bandwidth_target_bps / 1e6:g} Mbit/s"
+    agreed = "-" if s.bandwidth_target_bps is None else f"{s.bandwidth_target_bps / 1e6:g} Mbit/s"
+    measured = "not measured" if s.bandwidth_bps is None else f"{s.bandwidth_bps / 1e6:.1f} Mbit/s"
     return (f'<tr><td class="l">{km}<b>{escape(s.name)}</b><br>{escape(s.site)}</td>'
             f'<td class="l">{escape(s.province)}</td>'
             + cell(f"{_pct(s.availability)} / {_pct(s.availability_target, 2)}", s.availability_met)
             + cell(f"{_ms(s.latency_mean_s)} (p95 {_ms(s.latency_p95_s)}) / {_ms(s.latency_target_s)}; "
                    f"{_pct(s.within_latency, 2)} within", s.latency_met)
             + cell(f"{_pct(s.loss)} / {_pct(s.loss_target, 2)}", s.loss_met)
-            + cell(f"not measured / {bandwidth}", None)
+            + cell(f"{measured} / {agreed}", s.bandwidth_met)
             + f"<td>{s.maintenance_s / 3600:.1f} h</td>" + cell(verdict, s.met) + "</tr>")
 
 

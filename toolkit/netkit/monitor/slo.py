@@ -39,6 +39,7 @@ SITE_DOWN_ALERT = "NetkitSiteDown"
 SLIS = ("availability", "latency", "loss")
 NETWORK_KINDS = 'kind!="http"'  # the probes that measure the network (icmp, tcp)
 HTTP_SLOW_ALERT = "NetkitHttpAnswerSlow"
+BANDWIDTH_ALERT = "NetkitBandwidthBelowAgreement"
 
 
 def sli_events(sel: str, window: str) -> dict[str, tuple[str, str]]:
@@ -75,6 +76,12 @@ def _burn_condition(pair: BurnWindow, sel: str) -> str:
     long = f"{BURN}{{{sel}, window=\"{pair.long}\"}} > on (site, target) group_left () {threshold}"
     short = f"{BURN}{{{sel}, window=\"{pair.short}\"}} > on (site, target) group_left () {threshold}"
     return f"  (\n    {long}\n  and ignoring (window)\n    {short}\n  )"
+
+
+def _for_people(inv: Inventory, site: Site, links: Links, alert: str) -> dict[str, str]:
+    """The annotations every site alert carries besides its summary and description."""
+    return {"dashboard": links.dashboard(SITE_UID, site=site.code), "runbook_url": links.runbook(alert),
+            **khmer_names(inv, site)}
 
 
 def khmer_names(inv: Inventory, site: Site) -> dict[str, str]:
@@ -116,9 +123,7 @@ def _burn_alert(inv: Inventory, site: Site, ministry_name: str, windows: WindowS
                 f"{{{{ $value | printf \"%.1f\" }}}} times faster than the agreement allows over the {spans} windows. "
                 f"Maintenance windows are not counted."
             ),
-            "dashboard": links.dashboard(SITE_UID, site=site.code),
-            "runbook_url": links.runbook(BURN_ALERT),
-            **khmer_names(inv, site),
+            **_for_people(inv, site, links, BURN_ALERT),
         },
     )
 
@@ -167,13 +172,26 @@ def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> 
             "description": (f"{site.name} ({site.code}, {ministry_name}, {site.province}): every connectivity "
                             f"target failed its probes for {windows.hold(120)}. Interface alerts of the site are "
                             f"inhibited while this fires."),
-            "dashboard": links.dashboard(SITE_UID, site=site.code),
-            "runbook_url": links.runbook(SITE_DOWN_ALERT),
-            **khmer_names(inv, site),
+            **_for_people(inv, site, links, SITE_DOWN_ALERT),
         },
     ))
     if any(t.kind == "http" for t in site.targets):
         rules.append(http_answer_alert(inv, site, ministry_name, windows, sel, links))
+    tests = inv.network.bandwidth_tests
+    if tests is not None and site.kind == "customer":
+        rules.append(AlertingRule(
+            alert=BANDWIDTH_ALERT,
+            expr=(f"max by (site, ministry, province) (netkit_bandwidth_test_misses_in_a_row{{{sel}}})"
+                  f" >= {tests.misses_in_a_row}"),
+            labels={"severity": "ticket", **own},
+            annotations={
+                "summary": f"{site.name}: bandwidth below the agreement in {tests.misses_in_a_row} tests in a row",
+                "description": (f"{site.name} ({site.code}, {ministry_name}, {site.province}): the last "
+                                f"{{{{ $value }}}} scheduled throughput tests delivered less than the agreed "
+                                f"{site.mou.bandwidth_mbps:g} Mbit/s."),
+                **_for_people(inv, site, links, BANDWIDTH_ALERT),
+            },
+        ))
     return RuleGroup(name=f"netkit-slo-{site.code}", rules=rules)
 
 
@@ -195,9 +213,7 @@ def http_answer_alert(inv: Inventory, site: Site, ministry_name: str, windows: W
                             f"{{{{ $labels.target }}}} answered in {{{{ $value | humanizeDuration }}}} on average "
                             f"over {w}, slower than its answer-time threshold of {site.mou.http_answer_ms:g} ms "
                             f"(the service's time, not the network's latency)."),
-            "dashboard": links.dashboard(SITE_UID, site=site.code),
-            "runbook_url": links.runbook(HTTP_SLOW_ALERT),
-            **khmer_names(inv, site),
+            **_for_people(inv, site, links, HTTP_SLOW_ALERT),
         },
     )
 
