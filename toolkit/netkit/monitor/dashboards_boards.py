@@ -60,11 +60,13 @@ def ministry_overview() -> dict[str, Any]:
          Q(f'min by (ministry, site) ({BUDGET_LEFT}{{{M}, sli="latency"}})', instant=True),
          Q(f'min by (ministry, site) ({BUDGET_LEFT}{{{M}, sli="loss"}})', instant=True),
          Q(f"max by (ministry, site) (netkit_site_maintenance{{{M}}})", instant=True),
-         Q(f'count by (ministry, site) (ALERTS{{{M}, alertstate="firing"}})', instant=True)],
+         Q(f'count by (ministry, site) (ALERTS{{{M}, alertstate="firing"}})', instant=True),
+         Q(f"max by (ministry, site, name, name_km) (netkit_site_info{{{M}}})", instant=True)],
         "Status (last probe), error budget left per SLI for the agreement period (1 = untouched, below 0 = "
-        "agreement breached), maintenance, firing alerts.",
+        "agreement breached), maintenance, firing alerts, and the site's English and Khmer names.",
         rename={"Value #A": "up", "Value #B": "availability budget left", "Value #C": "latency budget left",
-                "Value #D": "loss budget left", "Value #E": "maintenance", "Value #F": "alerts firing"}))
+                "Value #D": "loss budget left", "Value #E": "maintenance", "Value #F": "alerts firing",
+                "Value #G": "named", "name_km": "ឈ្មោះ (Khmer name)"}))
     board = board.with_row(gdash.Row("Trends"))
     board = board.with_panel(timeseries(
         "Error budget left", [Q(f"min by (site, sli) ({BUDGET_LEFT}{{{M}}})", "{{site}} {{sli}}")], "percentunit",
