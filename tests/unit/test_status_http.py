@@ -4,8 +4,9 @@ target, far below its 1 s answer-time threshold, so the site is ok."""
 
 from __future__ import annotations
 
+import pytest
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
-from netkit.monitor.cache import MonitorCache
+from netkit.monitor.cache import MonitorCache, ProbeResult
 from netkit.monitor.collectors import registry_for
 from netkit.monitor.plan import build_plan
 from netkit.monitor.status import Sample, loss_beyond, site_statuses
@@ -66,3 +67,28 @@ def test_one_lost_echo_of_five_is_not_evidence_against_a_two_percent_agreement()
                 ("netkit_mou_latency_seconds", labels, 0.12)]
     (site,) = site_statuses(one_lost)
     assert site.state == "ok" and site.targets[0].cycle_packets == 5
+
+
+def test_status_judges_loss_over_the_last_cycles_when_the_exporter_has_them() -> None:
+    labels = {**BASE, "target": "gateway", "kind": "icmp"}
+    base = [*_samples("icmp", "gateway", 0.001, 0.0), ("netkit_mou_loss_ratio", labels, 0.01)]
+    # The last cycle lost nothing, but half of the last 20 echoes are gone: degraded.
+    (site,) = site_statuses([*base, ("netkit_probe_recent_loss_ratio", labels, 0.5),
+                             ("netkit_probe_recent_packets", labels, 20.0)])
+    assert site.state == "degraded" and site.targets[0].cycle_packets == 20
+    # Two of 20 against 1 %: happens 1.7 % of the time to an agreed link, not evidence.
+    (site,) = site_statuses([*base, ("netkit_probe_recent_loss_ratio", labels, 0.1),
+                             ("netkit_probe_recent_packets", labels, 20.0)])
+    assert site.state == "ok"
+
+
+def test_the_cache_keeps_the_last_four_cycles() -> None:
+    inv = load_inventory(DEFAULT_INVENTORY)
+    cache = MonitorCache(build_plan(inv), clock=lambda: 0.0)
+    state = cache.probes["moj-hq/gateway"]
+    for received in (5, 5, 3, 5, 4):  # the first cycle falls out of the window of four
+        state.record(ProbeResult(sent=5, received=received, rtts=(0.001,) * received), 0.0)
+    assert state.recent_sent == 20 and state.recent_loss == pytest.approx(3 / 20)
+    reg = registry_for(cache)
+    labels = {"site": "moj-hq", "ministry": "moj", "province": "Phnom Penh", "target": "gateway", "kind": "icmp"}
+    assert reg.get_sample_value("netkit_probe_recent_packets", labels) == 20

@@ -165,6 +165,10 @@ class ProbeCollector:
         yield rtt
         yield family("netkit_probe_loss_ratio", "Share of probes lost in the last cycle.", "gauge",
                      lambda st: st.loss_ratio)
+        yield family("netkit_probe_recent_loss_ratio", "Share of probes lost over the last 4 cycles.", "gauge",
+                     lambda st: st.recent_loss)
+        yield family("netkit_probe_recent_packets", "Probes sent over the last 4 cycles.", "gauge",
+                     lambda st: st.recent_sent or None)
         yield family("netkit_probe_jitter_seconds", "Mean absolute difference of consecutive RTTs, last cycle.",
                      "gauge", lambda st: st.jitter)
         yield family("netkit_probe_rtt_avg_seconds", "Mean RTT of the last cycle.", "gauge", lambda st: st.rtt_avg)

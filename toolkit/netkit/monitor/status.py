@@ -174,6 +174,8 @@ def site_statuses(samples: list[Sample], only: str | None = None) -> list[SiteSt
         answer = v.get("netkit_mou_http_answer_seconds", DEFAULT_HTTP_ANSWER_S if kind == "http" else None)
         sent, cycles = v.get("netkit_probe_packets_sent_total"), v.get("netkit_probe_cycles_total")
         packets = round(sent / cycles) if sent and cycles else None
+        if v.get("netkit_probe_recent_packets"):  # the last few cycles: more evidence than one cycle's echoes
+            loss, packets = v.get("netkit_probe_recent_loss_ratio", loss), round(v["netkit_probe_recent_packets"])
         site(code).targets.append(TargetStatus(
             target=target, kind=kind, success=success, loss_ratio=loss, rtt_avg_seconds=rtt,
             jitter_seconds=v.get("netkit_probe_jitter_seconds"), http_status=int(status) if status else None,
