@@ -7,7 +7,7 @@ NETKIT := $(BIN)/netkit
 STAMP := $(VENV)/.installed
 DEB_PACKAGES := python3-venv git frr frr-snmp frr-pythontools snmpd snmp openssh-server openssh-client iproute2 \
   nftables procps iputils-ping prometheus prometheus-alertmanager prometheus-snmp-exporter \
-  victoria-metrics
+  victoria-metrics chromium fonts-khmeros poppler-utils iperf3
 
 .PHONY: demo demo-down test lint bench deps venv clean unit
 

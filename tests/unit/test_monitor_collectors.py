@@ -17,7 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 CONTRACT = ["netkit_device_up", "netkit_snmp_poll_duration_seconds", "netkit_snmp_poll_errors_total", "netkit_snmp_last_success_timestamp_seconds", "netkit_device_uptime_seconds", "netkit_interface_receive_bytes_total", "netkit_interface_transmit_bytes_total", "netkit_interface_receive_packets_total", "netkit_interface_transmit_packets_total", "netkit_interface_receive_errors_total", "netkit_interface_transmit_errors_total", "netkit_interface_receive_discards_total", "netkit_interface_transmit_discards_total", "netkit_interface_oper_up", "netkit_interface_admin_up", "netkit_interface_speed_bits_per_second", "netkit_circuit_committed_bits_per_second", "netkit_probe_success", "netkit_probe_cycles_total", "netkit_probe_cycles_failed_total", "netkit_probe_packets_sent_total", "netkit_probe_packets_received_total", "netkit_probe_packets_slow_total", "netkit_probe_rtt_seconds_bucket", "netkit_probe_rtt_seconds_sum", "netkit_probe_rtt_seconds_count", "netkit_probe_loss_ratio", "netkit_probe_jitter_seconds", "netkit_probe_rtt_avg_seconds", "netkit_mou_availability_ratio", "netkit_mou_latency_seconds", "netkit_mou_loss_ratio", "netkit_mou_bandwidth_bits_per_second", "netkit_mou_period_seconds", "netkit_site_maintenance", "netkit_site_info", "netkit_exporter_scrape_duration_seconds", "netkit_exporter_targets"]
 
-FRIDAY_3AM = datetime(2026, 10, 2, 3, 0, tzinfo=UTC)  # inside moj-hq's weekly window (fri 02:00 + 120 min)
+# Friday 03:00 in Phnom Penh (Thursday 20:00 UTC): inside moj-hq's weekly window (fri 02:00 local + 120 min).
+FRIDAY_3AM = datetime(2026, 10, 1, 20, 0, tzinfo=UTC)
 
 
 def registry_for(cache: MonitorCache) -> CollectorRegistry:
@@ -117,7 +118,8 @@ def test_maintenance_and_site_info(inventory) -> None:  # type: ignore[no-untype
                                                               "province": "Phnom Penh"}) == 0
     assert reg.get_sample_value("netkit_site_info", {
         "site": "moj-hq", "ministry": "moj", "province": "Phnom Penh", "name": "Ministry of Justice Headquarters",
-        "ministry_name": "Ministry of Justice"}) == 1
+        "ministry_name": "Ministry of Justice", "name_km": "ទីស្ដីការក្រសួងយុត្តិធម៌",
+        "ministry_name_km": "ក្រសួងយុត្តិធម៌"}) == 1
     assert reg.get_sample_value("netkit_exporter_targets", {"kind": "snmp"}) == len(inventory.devices)
     never = {"device": "dc-core2", "site": "nat-dc", "ministry": "mpt", "province": "Phnom Penh", "role": "core-router"}
     assert reg.get_sample_value("netkit_device_up", never) is None  # not polled yet: no series, no false alarm

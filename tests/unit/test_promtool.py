@@ -26,10 +26,10 @@ def _run(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
 
 def test_promtool_unit_tests_beside_the_rules_pass() -> None:
     tests = sorted(RULES.glob("*.test.yml"))
-    assert [t.name for t in tests] == ["devices.test.yml", "slo-moj.test.yml"]
+    assert [t.name for t in tests] == ["devices.test.yml", "slo-moj.test.yml", "slo-mpt.test.yml"]
     proc = _run("promtool", "test", "rules", *(t.name for t in tests), cwd=RULES)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("SUCCESS") == 2
+    assert proc.stdout.count("SUCCESS") == 3
 
 
 def test_promtool_check_rules_with_lint_fatal() -> None:
@@ -65,7 +65,7 @@ def test_alertmanager_routes_by_ministry_and_severity(labels: list[str], receive
 
 def test_generated_test_window_rules_pass_promtool(tmp_path: Path) -> None:
     result = generate_rules(load_inventory(DEFAULT_INVENTORY), tmp_path, TEST, Links())
-    assert len(result.files) == 6 and result.alerting_rules == 29
+    assert len(result.files) == 6 and result.alerting_rules == 35  # incl. 5 bandwidth, 1 http answer, 2 watcher alerts
 
 
 def test_promtool_refuses_broken_promql_with_its_own_message() -> None:

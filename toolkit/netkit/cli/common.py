@@ -90,4 +90,4 @@ def to_jsonable(data: Any) -> Any:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(data), indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.write(json.dumps(to_jsonable(data), indent=2, sort_keys=False, default=str, ensure_ascii=False) + "\n")

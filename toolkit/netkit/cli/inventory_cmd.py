@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
@@ -62,7 +63,8 @@ def _complete_name(ctx: typer.Context, incomplete: str) -> list[str]:
 def _site_row(inv: Inventory, code: str) -> dict[str, Any]:
     site = inv.sites[code]
     return {
-        "site": code, "name": site.name, "ministry": site.ministry, "province": site.province,
+        "site": code, "name": site.name, "name_km": site.name_km, "ministry": site.ministry,
+        "ministry_name_km": inv.ministries[site.ministry].name_km, "province": site.province,
         "block": str(site.block), "asn": site.asn, "devices": site.devices,
         "mou": site.mou.model_dump(), "targets": [t.name for t in site.targets],
     }
@@ -91,7 +93,7 @@ def show(
         cells = [
             (code, site.ministry, site.province, str(site.block), str(len(site.devices)),
              f"{site.mou.availability_pct:g}% {site.mou.latency_ms:g}ms {site.mou.loss_pct:g}% "
-             f"{site.mou.bandwidth_mbps:g}M", site.name)
+             f"{site.mou.bandwidth_mbps:g}M", site.name, site.name_km)
             for code, site in inv.sites.items()
         ]
         table = Table(title=f"{inv.network.name}: {len(inv.sites)} sites, {len(inv.devices)} devices",
@@ -100,6 +102,7 @@ def show(
         for i, header in enumerate(headers):  # these stay whole; the name gives way on a narrow terminal
             table.add_column(header, no_wrap=True, min_width=max(len(header), *(len(c[i]) for c in cells)))
         table.add_column("name", overflow="ellipsis", no_wrap=True)
+        table.add_column("ឈ្មោះ (Khmer)", no_wrap=True, min_width=max(cell_len(c[-1]) for c in cells))
         for row in cells:
             table.add_row(*row)
         console.print(table, crop=False)  # the fixed columns stay whole even past a narrow width
@@ -120,7 +123,10 @@ def show(
 
 
 def _print_site(inv: Inventory, site: Site) -> None:
-    console.print(f"[bold]{site.code}[/] " + escape(f"{site.name} ({inv.ministries[site.ministry].name}, {site.province})"))
+    ministry = inv.ministries[site.ministry]
+    console.print(f"[bold]{site.code}[/] " + escape(f"{site.name} ({ministry.name}, {site.province})"))
+    if site.name_km or ministry.name_km:
+        console.print(escape(f"Khmer    {site.name_km} ({ministry.name_km})"), highlight=False)
     if site.address:
         console.print(escape(f"address  {site.address}"), highlight=False)
     a = site.addressing

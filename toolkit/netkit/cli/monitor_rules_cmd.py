@@ -58,13 +58,15 @@ def rules(
 def dashboards(
     out: Annotated[Path, typer.Option("--out", help="Directory for the dashboard JSON files.")] = (
         DEFAULT_MONITORS_DIR / "grafana" / "dashboards"),
+    inventory: InventoryOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Generate the Grafana dashboards (ministry overview, site detail, device interfaces)."""
+    """Generate the Grafana dashboards (ministry overview, site detail, device interfaces), in the
+    inventory's time zone."""
     from netkit.monitor.as_code.dashboards import panel_queries, write_dashboards  # the SDK is a large import
     from netkit.monitor.as_code.dashboards_boards import all_dashboards
 
-    boards = all_dashboards()
+    boards = all_dashboards(open_inventory(inventory).network.timezone)
     files = write_dashboards(out, boards)
     counts = {uid: len(panel_queries(b)) for uid, b in boards.items()}
     if json:

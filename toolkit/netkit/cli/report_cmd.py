@@ -12,6 +12,7 @@ import typer
 from netkit.cli.common import InventoryOption, JsonOption, console, open_inventory, print_json
 from netkit.errors import InputError
 from netkit.monitor.sla_report.report import build_sla_report, parse_period
+from netkit.monitor.sla_report.report_pdf import write_pdf
 from netkit.monitor.sla_report.report_prometheus import PrometheusClient
 from netkit.monitor.sla_report.report_render import to_csv, to_html
 
@@ -21,27 +22,36 @@ report_app = typer.Typer(help="Reports for the ministries: SLA (from Prometheus)
 
 @report_app.command("sla")
 def sla(
-    period: Annotated[str, typer.Option(help="The month, YYYY-MM (UTC).")],
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM, in the inventory's time zone "
+                                        "(netkit_network.timezone; the lab's is Asia/Phnom_Penh).")],
     ministry: Annotated[str | None, typer.Option(help="Only this ministry's sites (its code, e.g. moj).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="html (with plots) or csv.")] = "html",
+    fmt: Annotated[str, typer.Option("--format", help="html (with plots), pdf (the same, printed by headless "
+                                     "chromium; needs --out) or csv.")] = "html",
     prometheus: Annotated[str, typer.Option(envvar="NETKIT_PROMETHEUS_URL",
                                             help="Prometheus base URL.")] = "http://127.0.0.1:9090",
     out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    inventory: InventoryOption = None,
     json: JsonOption = False,
 ) -> None:
     """Each site's measured availability, latency and loss for the month against its agreement."""
-    if fmt not in ("html", "csv"):
-        raise InputError(f"--format {fmt!r}: choose html or csv")
+    if fmt not in ("html", "pdf", "csv"):
+        raise InputError(f"--format {fmt!r}: choose html, pdf or csv")
+    if fmt == "pdf" and out is None:
+        raise InputError("--format pdf writes a file: give --out FILE.pdf")
     with PrometheusClient(prometheus) as client:
-        report = build_sla_report(client, parse_period(period, datetime.now(UTC)), ministry)
+        tz = open_inventory(inventory).network.timezone
+        report = build_sla_report(client, parse_period(period, datetime.now(UTC), tz), ministry)
     if json:
         print_json(report.model_dump(mode="json"))
         return
-    text = to_html(report) if fmt == "html" else to_csv(report)
+    text = to_csv(report) if fmt == "csv" else to_html(report)
     if out is None:
         typer.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    if fmt == "pdf":
+        write_pdf(text, out)
+    else:
+        out.write_text(text, encoding="utf-8")
     sites = sum(len(m.sites) for m in report.ministries)
     breached = sum(1 for m in report.ministries for s in m.sites if s.met is False)
     console.print(f"[green]ok[/] {out}: {sites} sites of {len(report.ministries)} ministries for {period}"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from netkit.config.ascii_guard import refuse_non_ascii
 from netkit.config.context import DeviceContext, InventoryIndex, build_context, template_vars
 from netkit.config.models import RenderedConfig
 from netkit.errors import InputError, TemplateError
@@ -99,6 +100,7 @@ class Renderer:
         if not dev.platform.spec.configured:
             raise InputError(f"{dev.vars_file}: host {dev.name}: platform {dev.platform.value} is not configured "
                              "by netkit (nothing to render)")
+        refuse_non_ascii(self.inventory, dev)
         return build_context(self.inventory, dev, self.index)
 
     def render(self, device: Device | str) -> RenderedConfig:

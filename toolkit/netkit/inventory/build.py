@@ -114,7 +114,8 @@ class _Builder:
                 self.p.add(mwhere, f"netkit_ministry.code {mspec.code!r} is used by two ministries with different "
                                    f"names ({known.name!r} at {self.ministry_where[mspec.code]}, and {mspec.name!r})")
             elif known is None:
-                self.ministries[mspec.code] = Ministry(code=mspec.code, name=mspec.name, change_policy=mspec.change_policy)
+                self.ministries[mspec.code] = Ministry(code=mspec.code, name=mspec.name, name_km=mspec.name_km,
+                                                       change_policy=mspec.change_policy)
                 self.ministry_where[mspec.code] = mwhere
         return mspec
 

@@ -214,10 +214,12 @@ class Deriver:
                 continue
             sspec = entry.spec
             sites[code] = Site(
-                code=code, name=sspec.name, kind=sspec.kind, ministry=entry.ministry, province=sspec.province,
+                code=code, name=sspec.name, name_km=sspec.name_km, kind=sspec.kind, ministry=entry.ministry,
+                province=sspec.province,
                 address=sspec.address, block=sspec.block, asn=sspec.asn, addressing=self.addr[code],
                 targets=sspec.targets, mou=sspec.mou, maintenance=sspec.maintenance, vlans=sspec.vlans,
                 access_switches=sspec.access_switches, static_routes=sspec.static_routes,
+                bandwidth_endpoint=sspec.bandwidth_endpoint,
                 devices=self.members.get(code, []), links=site_links.get(code, []), vars_file=entry.source,
             )
         return sites

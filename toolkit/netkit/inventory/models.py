@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -93,6 +94,8 @@ class Thresholds(Strict):
     loss_pct: Annotated[float, Field(ge=0, le=100)] = 1.0
     bandwidth_mbps: Annotated[float, Field(gt=0, le=1_000_000)] = 100
     period_days: Annotated[int, Field(ge=1, le=366)] = 30
+    # The answer time of the site's http targets (a service's own time, not the network's latency).
+    http_answer_ms: Annotated[float, Field(gt=0, le=60_000)] = 1000
 
 
 class MaintenanceWindow(Strict):
@@ -192,6 +195,7 @@ class VlanPlan(Strict):
 class SiteSpec(Strict):
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: str
+    name_km: str = ""  # the Khmer name: reports, dashboards, alerts; never a device (see config/ascii_guard.py)
     kind: Literal["datacenter", "customer"] = "customer"
     province: str
     address: str = ""
@@ -204,6 +208,7 @@ class SiteSpec(Strict):
     vlans: VlanPlan = VlanPlan()
     access_switches: Annotated[int, Field(ge=0, le=64)] = 0
     static_routes: list[StaticRoute] = []
+    bandwidth_endpoint: str = "router"  # the iperf3 server at the site: an address, or the site router's gateway
 
 
 class StaticRoute(Strict):
@@ -225,6 +230,7 @@ class MinistrySpec(Strict):
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: str
     change_policy: ChangePolicy | None = None
+    name_km: str = ""
 
 
 class SnmpSettings(Strict):
@@ -268,10 +274,24 @@ class NocAttachment(Strict):
     interface: str
 
 
+class BandwidthTests(Strict):
+    """Scheduled throughput tests (iperf3) from the NOC to every customer site, in a daily off-peak window
+    of local time, bounded in seconds and rate, one at a time (docs/mou.md)."""
+
+    off_peak_at: time = time(1, 0)
+    off_peak_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 240
+    seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    max_rate_factor: Annotated[float, Field(gt=1, le=10)] = 1.2  # the test never sends more than this x agreed
+    every_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 24 * 60
+    misses_in_a_row: Annotated[int, Field(ge=1, le=100)] = 3
+    port: Annotated[int, Field(ge=1, le=65535)] = 5201
+
+
 class NetworkSpec(Strict):
     name: str
     core_asn: Annotated[int, Field(ge=1, le=4_294_967_295)]
     domain: str = "gov.example"
+    timezone: str = "UTC"  # IANA zone of people's times: maintenance windows, report months (netkit/localtime.py)
     banner: str = "Authorized access only. Government network managed by the telecom ministry."
     ntp_servers: list[IPv4] = []
     syslog_servers: list[IPv4] = []
@@ -281,6 +301,17 @@ class NetworkSpec(Strict):
     snmp: SnmpSettings = SnmpSettings()
     credential_sets: dict[str, CredentialSet] = {}
     change_policy: ChangePolicy = ChangePolicy()
+    bandwidth_tests: BandwidthTests | None = None
+
+    @model_validator(mode="after")
+    def _known_zone(self) -> NetworkSpec:
+        if self.timezone.upper() != "UTC":
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"timezone {self.timezone!r} is not an IANA zone name (e.g. Asia/Phnom_Penh)") from None
+        return self
 
 
 class DeviceSpec(Strict):
@@ -351,11 +382,13 @@ class Ministry(Strict):
     code: str
     name: str
     change_policy: ChangePolicy | None = None
+    name_km: str = ""
 
 
 class Site(Strict):
     code: str
     name: str
+    name_km: str = ""
     kind: Literal["datacenter", "customer"]
     ministry: str
     province: str
@@ -370,6 +403,7 @@ class Site(Strict):
     access_switches: int
     static_routes: list[StaticRoute]
     devices: list[str]
+    bandwidth_endpoint: str = "router"
     links: list[str]
     vars_file: Path | None = None  # where the site's netkit_site came from, for messages
 

@@ -222,6 +222,8 @@ def start_script(plan: LabPlan, device: DevicePlan, files: DeviceFiles) -> str:
         lines += [f"echo '{START_MARK}frr' >&2",
                   f"SNMPCONFPATH={files.snmp_client} MIBS= /usr/lib/frr/frrinit.sh start {device.ns} "
                   f">>{files.frr_log} 2>&1"]
+    if iperf3_server(device):  # the endpoint of the scheduled bandwidth tests (monitor/bandwidth.py)
+        lines.append(f"iperf3 -s -D -p 5201 -I {files.dir / 'iperf3.pid'} --logfile {files.dir / 'iperf3.log'}")
     if device.service is not None:
         svc = device.service
         lines += [
@@ -354,7 +356,14 @@ def daemon_pidfiles(device: DevicePlan, files: DeviceFiles) -> dict[str, Path]:
         pidfiles["syslog-forward"] = files.syslog_pid
     if device.service is not None:
         pidfiles["http"] = files.http_pid
+    if iperf3_server(device):
+        pidfiles["iperf3"] = files.dir / "iperf3.pid"
     return pidfiles
+
+
+def iperf3_server(device: DevicePlan) -> bool:
+    """Routers run an (idle) iperf3 server where the Debian package is installed."""
+    return device.kind == "router" and shutil.which("iperf3") is not None
 
 
 def daemons_alive(device: DevicePlan, files: DeviceFiles) -> dict[str, bool]:

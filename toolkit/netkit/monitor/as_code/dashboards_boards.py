@@ -69,11 +69,13 @@ def ministry_overview() -> dict[str, Any]:
          Q(f'min by (ministry, site) ({BUDGET_LEFT}{{{M}, sli="latency"}})', instant=True),
          Q(f'min by (ministry, site) ({BUDGET_LEFT}{{{M}, sli="loss"}})', instant=True),
          Q(f"max by (ministry, site) (netkit_site_maintenance{{{M}}})", instant=True),
-         Q(f'count by (ministry, site) (ALERTS{{{M}, alertstate="firing"}})', instant=True)],
+         Q(f'count by (ministry, site) (ALERTS{{{M}, alertstate="firing"}})', instant=True),
+         Q(f"max by (ministry, site, name, name_km) (netkit_site_info{{{M}}})", instant=True)],
         "Status (last probe), error budget left per SLI for the agreement period (1 = untouched, below 0 = "
-        "agreement breached), maintenance, firing alerts.",
+        "agreement breached), maintenance, firing alerts, and the site's English and Khmer names.",
         rename={"Value #A": "up", "Value #B": "availability budget left", "Value #C": "latency budget left",
-                "Value #D": "loss budget left", "Value #E": "maintenance", "Value #F": "alerts firing"}))
+                "Value #D": "loss budget left", "Value #E": "maintenance", "Value #F": "alerts firing",
+                "Value #G": "named", "name_km": "ឈ្មោះ (Khmer name)"}))
     board = board.with_row(gdash.Row("Trends"))
     board = board.with_panel(timeseries(
         "Error budget left", [Q(f"min by (site, sli) ({BUDGET_LEFT}{{{M}}})", "{{site}} {{sli}}")], "percentunit",
@@ -134,6 +136,12 @@ def site_detail() -> dict[str, Any]:
          Q(f"max by (circuit_id) (netkit_circuit_committed_bits_per_second{{{S}}})", "committed {{circuit_id}}"),
          Q(f"max(netkit_mou_bandwidth_bits_per_second{{{S}}})", "agreement")],
         "bps", "Traffic on the site's circuits against their committed bandwidth and the agreed bandwidth.",
+        min_val=0, dashed=("agreement",)))
+    board = board.with_panel(timeseries(
+        "Bandwidth tests", [Q(f"max(netkit_bandwidth_test_bits_per_second{{{S}}})", "delivered (iperf3)"),
+                            Q(f"max(netkit_bandwidth_agreed_bits_per_second{{{S}}})", "agreement")],
+        "bps", "Throughput of the scheduled off-peak iperf3 tests from the NOC to the site; dashed: the agreed "
+        "bandwidth. Below it in several tests in a row: NetkitBandwidthBelowAgreement.",
         min_val=0, dashed=("agreement",)))
     board = board.with_panel(timeseries(
         "Burn rate", [Q(f'{BURN}{{{S}, window="$window"}}', "{{target}} {{sli}}")], "x",
@@ -197,9 +205,11 @@ def device_interfaces() -> dict[str, Any]:
     return to_json(board)
 
 
-def all_dashboards() -> dict[str, dict[str, Any]]:
-    """uid -> dashboard JSON data."""
+def all_dashboards(timezone: str = "browser") -> dict[str, dict[str, Any]]:
+    """uid -> dashboard JSON data, showing times in `timezone` (the inventory's, e.g. Asia/Phnom_Penh)."""
     from netkit.watch.dashboard import config_drift
 
     boards = [ministry_overview(), site_detail(), device_interfaces(), config_drift()]
+    for board in boards:
+        board["timezone"] = timezone
     return {b["uid"]: b for b in boards}

@@ -4,6 +4,9 @@ Three SLIs per site target, each a ratio of bad to all events:
   availability  probe cycles failed / probe cycles run           budget 1 - netkit_mou_availability_ratio
   latency       replies slower than the MoU / replies received   budget 1 - netkit_mou_availability_ratio
   loss          (packets sent - received) / packets sent         budget netkit_mou_loss_ratio
+Latency and loss are the network's: they count network probes (icmp, tcp) only. An http target's answer
+time is the service's, judged against its own threshold (`netkit_mou_http_answer_seconds`) by its own
+alert, NetkitHttpAnswerSlow.
 
 Maintenance: the base recordings drop a site's events while `netkit_site_maintenance` is 1 (widened by
 one base window), and every longer window is a sum over those base recordings, so maintenance time
@@ -14,7 +17,10 @@ literal, which PromQL cannot take from a series).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from netkit.inventory.models import Inventory, Site
+from netkit.localtime import offset_text, zone
 from netkit.monitor.as_code.rules import AlertingRule, RecordingRule, Rule, RuleGroup
 from netkit.monitor.as_code.rules_links import SITE_UID, Links
 from netkit.monitor.as_code.rules_windows import BurnWindow, Severity, WindowSet, duration
@@ -31,19 +37,23 @@ BUDGET_LEFT = "netkit_site:slo_error_budget_remaining:ratio"
 BURN_ALERT = "NetkitErrorBudgetBurn"
 SITE_DOWN_ALERT = "NetkitSiteDown"
 SLIS = ("availability", "latency", "loss")
+NETWORK_KINDS = 'kind!="http"'  # the probes that measure the network (icmp, tcp)
+HTTP_SLOW_ALERT = "NetkitHttpAnswerSlow"
+BANDWIDTH_ALERT = "NetkitBandwidthBelowAgreement"
 
 
 def sli_events(sel: str, window: str) -> dict[str, tuple[str, str]]:
     """Per SLI: PromQL for (bad events/s, all events/s) over `window`, aggregated per site target.
     Shared with the SLA report so the report and the alerts count the same events."""
 
-    def rate(metric: str) -> str:
-        return f"sum by ({LABELS}) (rate({metric}{{{sel}}}[{window}]))"
+    def rate(metric: str, only: str = "") -> str:
+        return f"sum by ({LABELS}) (rate({metric}{{{sel}{only}}}[{window}]))"
 
-    sent, received = rate("netkit_probe_packets_sent_total"), rate("netkit_probe_packets_received_total")
+    net = f", {NETWORK_KINDS}"
+    sent, received = rate("netkit_probe_packets_sent_total", net), rate("netkit_probe_packets_received_total", net)
     return {
         "availability": (rate("netkit_probe_cycles_failed_total"), rate("netkit_probe_cycles_total")),
-        "latency": (rate("netkit_probe_packets_slow_total"), received),
+        "latency": (rate("netkit_probe_packets_slow_total", net), received),
         "loss": (f"clamp_min({sent} - {received}, 0)", sent),
     }
 
@@ -68,7 +78,31 @@ def _burn_condition(pair: BurnWindow, sel: str) -> str:
     return f"  (\n    {long}\n  and ignoring (window)\n    {short}\n  )"
 
 
-def _burn_alert(site: Site, ministry_name: str, windows: WindowSet, severity: Severity, sel: str,
+def _for_people(inv: Inventory, site: Site, links: Links, alert: str) -> dict[str, str]:
+    """The annotations every site alert carries besides its summary and description."""
+    return {"dashboard": links.dashboard(SITE_UID, site=site.code), "runbook_url": links.runbook(alert),
+            **khmer_names(inv, site)}
+
+
+def khmer_names(inv: Inventory, site: Site) -> dict[str, str]:
+    """Annotations for people: the site's and ministry's Khmer names (UTF-8, where the inventory has them)
+    and the time of the evaluation in the network's local time."""
+    names = {"site_name_km": site.name_km, "ministry_name_km": inv.ministries[site.ministry].name_km}
+    return {**{k: v for k, v in names.items() if v}, "local_time": local_time_template(inv.network.timezone)}
+
+
+def local_time_template(timezone: str) -> str:
+    """A Prometheus template printing the evaluation time in the zone, e.g. `2026-11-01 07:00:00
+    Asia/Phnom_Penh (UTC+07:00)`. Templates know only UTC, so the zone's standard offset is added (exact
+    for zones without daylight saving, such as Asia/Phnom_Penh)."""
+    tz = zone(timezone)
+    offset = tz.utcoffset(datetime(2000, 1, 1)) or timedelta(0)
+    text = offset_text(datetime(2000, 1, 1, tzinfo=tz))
+    return (f'{{{{ with query "time() + {int(offset.total_seconds())}" }}}}{{{{ . | first | value | humanizeTimestamp'
+            f' | reReplaceAll ` [+]0000 UTC$` "" }}}}{{{{ end }}}} {timezone} ({text})')
+
+
+def _burn_alert(inv: Inventory, site: Site, ministry_name: str, windows: WindowSet, severity: Severity, sel: str,
                 links: Links) -> AlertingRule:
     pairs = [p for p in windows.pairs if p.severity == severity]
     conditions = "\n  or\n".join(_burn_condition(p, sel) for p in pairs)
@@ -89,8 +123,7 @@ def _burn_alert(site: Site, ministry_name: str, windows: WindowSet, severity: Se
                 f"{{{{ $value | printf \"%.1f\" }}}} times faster than the agreement allows over the {spans} windows. "
                 f"Maintenance windows are not counted."
             ),
-            "dashboard": links.dashboard(SITE_UID, site=site.code),
-            "runbook_url": links.runbook(BURN_ALERT),
+            **_for_people(inv, site, links, BURN_ALERT),
         },
     )
 
@@ -127,7 +160,7 @@ def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> 
         expr=f"1 - {ERROR_RATIO}{{{sel}, window=\"{period}\"}} / ignoring (window) {BUDGET}{{{sel}}}",
     ))
     ministry_name = inv.ministries[site.ministry].name
-    rules += [_burn_alert(site, ministry_name, windows, sev, sel, links) for sev in ("page", "ticket")]
+    rules += [_burn_alert(inv, site, ministry_name, windows, sev, sel, links) for sev in ("page", "ticket")]
     rules.append(AlertingRule(
         alert=SITE_DOWN_ALERT,
         expr=(f"max by (site, ministry, province) (netkit_probe_success{{{sel}}}) == 0\n"
@@ -139,11 +172,50 @@ def site_rules(inv: Inventory, site: Site, windows: WindowSet, links: Links) -> 
             "description": (f"{site.name} ({site.code}, {ministry_name}, {site.province}): every connectivity "
                             f"target failed its probes for {windows.hold(120)}. Interface alerts of the site are "
                             f"inhibited while this fires."),
-            "dashboard": links.dashboard(SITE_UID, site=site.code),
-            "runbook_url": links.runbook(SITE_DOWN_ALERT),
+            **_for_people(inv, site, links, SITE_DOWN_ALERT),
         },
     ))
+    if any(t.kind == "http" for t in site.targets):
+        rules.append(http_answer_alert(inv, site, ministry_name, windows, sel, links))
+    tests = inv.network.bandwidth_tests
+    if tests is not None and site.kind == "customer":
+        rules.append(AlertingRule(
+            alert=BANDWIDTH_ALERT,
+            expr=(f"max by (site, ministry, province) (netkit_bandwidth_test_misses_in_a_row{{{sel}}})"
+                  f" >= {tests.misses_in_a_row}"),
+            labels={"severity": "ticket", **own},
+            annotations={
+                "summary": f"{site.name}: bandwidth below the agreement in {tests.misses_in_a_row} tests in a row",
+                "description": (f"{site.name} ({site.code}, {ministry_name}, {site.province}): the last "
+                                f"{{{{ $value }}}} scheduled throughput tests delivered less than the agreed "
+                                f"{site.mou.bandwidth_mbps:g} Mbit/s."),
+                **_for_people(inv, site, links, BANDWIDTH_ALERT),
+            },
+        ))
     return RuleGroup(name=f"netkit-slo-{site.code}", rules=rules)
+
+
+def http_answer_alert(inv: Inventory, site: Site, ministry_name: str, windows: WindowSet, sel: str,
+                      links: Links) -> AlertingRule:
+    """An http target answering slower than its own threshold (not the network's latency target)."""
+    w = windows.rate_window(300)
+    return AlertingRule(
+        alert=HTTP_SLOW_ALERT,
+        expr=(f"avg_over_time(netkit_probe_rtt_avg_seconds{{{sel}, kind=\"http\"}}[{w}])\n"
+              f"  > on (site, target) group_left ()\n"
+              f"max by (site, target) (netkit_mou_http_answer_seconds{{{sel}}})\n"
+              f"unless on (site)\n(max by (site) (netkit_site_maintenance{{{sel}}}) > 0)"),
+        for_=windows.hold(600),
+        labels={"severity": "ticket", "site": site.code},
+        annotations={
+            "summary": f"{site.name}: {{{{ $labels.target }}}} answers slowly",
+            "description": (f"{site.name} ({site.code}, {ministry_name}, {site.province}): http target "
+                            f"{{{{ $labels.target }}}} answered in {{{{ $value | humanizeDuration }}}} on average "
+                            f"over {w}, slower than its answer-time threshold of {site.mou.http_answer_ms:g} ms "
+                            f"(the service's time, not the network's latency)."),
+            **_for_people(inv, site, links, HTTP_SLOW_ALERT),
+        },
+    )
 
 
 def slo_groups_by_ministry(inv: Inventory, windows: WindowSet, links: Links) -> dict[str, list[RuleGroup]]:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from netkit.monitor.exporter.bandwidth import BandwidthState
 from netkit.monitor.exporter.plan import PROBE_LABELS, DeviceSpec, MonitorPlan, ProbeSpec
+
+RECENT_CYCLES = 4
 
 # RTT histogram bounds (seconds): fine below 10 ms for LAN/metro sites, coarse up to satellite links.
 RTT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5)
@@ -127,6 +131,8 @@ class ProbeState:
     cert_expiry: float | None = None
     last_error: str = ""
     last_cycle: float | None = None
+    # (sent, received) of the last RECENT_CYCLES cycles: one cycle's 5 echoes say little about a 1 % loss
+    recent: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=RECENT_CYCLES))
     label_text: str = field(init=False, repr=False)  # of spec.labels, rendered once
 
     def __post_init__(self) -> None:
@@ -137,7 +143,7 @@ class ProbeState:
             self.bucket_counts[bisect.bisect_left(RTT_BUCKETS, rtt)] += 1
             self.rtt_sum += rtt
             self.rtt_count += 1
-            if rtt > self.spec.mou.latency_seconds:
+            if rtt > self.spec.slow_seconds:
                 self.slow += 1
         self.cycles += 1
         self.cycles_failed += 0 if result.success else 1
@@ -152,6 +158,16 @@ class ProbeState:
         self.last_error = result.error
         self.success = result.success
         self.last_cycle = now
+        self.recent.append((result.sent, result.received))
+
+    @property
+    def recent_sent(self) -> int:
+        return sum(s for s, _ in self.recent)
+
+    @property
+    def recent_loss(self) -> float | None:
+        sent = self.recent_sent
+        return None if sent == 0 else max(0.0, 1 - sum(r for _, r in self.recent) / sent)
 
 
 class MonitorCache:
@@ -164,3 +180,4 @@ class MonitorCache:
         self.probes: dict[str, ProbeState] = {p.key: ProbeState(p) for p in plan.probes}
         self.last_scrape_duration: float | None = None
         self.started = clock()
+        self.bandwidth: dict[str, BandwidthState] = {t.site: BandwidthState(t) for t in plan.bandwidth}

@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
+from netkit.localtime import zone
 from netkit.monitor.exporter.cache import DYNAMIC_COLUMNS, RTT_LES, MonitorCache, ProbeState
 from netkit.monitor.exporter.families import FastFamily, FastHistogram
 from netkit.monitor.exporter.maintenance import any_open
@@ -156,13 +157,18 @@ class ProbeCollector:
                      lambda st: st.sent)
         yield family("netkit_probe_packets_received", "Replies received (TCP/HTTP: successful attempts).", "counter",
                      lambda st: st.received)
-        yield family("netkit_probe_packets_slow", "Replies slower than the site's MoU latency.", "counter",
+        yield family("netkit_probe_packets_slow", "Replies slower than the site's MoU latency (icmp/tcp) or its "
+                     "http answer time (http).", "counter",
                      lambda st: st.slow)
         rtt = FastHistogram("netkit_probe_rtt_seconds", "Round-trip time of every reply.", PROBE_LABELS, RTT_LES)
         rtt.add_rows([(labels, text, list(accumulate(st.bucket_counts)), st.rtt_sum) for labels, text, st in rows])
         yield rtt
         yield family("netkit_probe_loss_ratio", "Share of probes lost in the last cycle.", "gauge",
                      lambda st: st.loss_ratio)
+        yield family("netkit_probe_recent_loss_ratio", "Share of probes lost over the last 4 cycles.", "gauge",
+                     lambda st: st.recent_loss)
+        yield family("netkit_probe_recent_packets", "Probes sent over the last 4 cycles.", "gauge",
+                     lambda st: st.recent_sent or None)
         yield family("netkit_probe_jitter_seconds", "Mean absolute difference of consecutive RTTs, last cycle.",
                      "gauge", lambda st: st.jitter)
         yield family("netkit_probe_rtt_avg_seconds", "Mean RTT of the last cycle.", "gauge", lambda st: st.rtt_avg)
@@ -178,6 +184,7 @@ class AgreementCollector:
 
     def __init__(self, cache: MonitorCache) -> None:
         self.cache = cache
+        self.tz = zone(cache.plan.timezone)
         self.mou_rows = [[(st.spec.labels, st.label_text, float(getattr(st.spec.mou, attr)))
                           for st in cache.probes.values()] for _, _, attr in MOU_FAMILIES]  # fixed by the plan
 
@@ -187,16 +194,52 @@ class AgreementCollector:
             fam = FastFamily(name, doc, "gauge", PROBE_LABELS)
             fam.add_rows(rows)
             yield fam
+        answer = FastFamily("netkit_mou_http_answer_seconds", "Agreed maximum answer time of an http target.",
+                            "gauge", PROBE_LABELS)
+        answer.add_rows([(st.spec.labels, st.label_text, st.spec.mou.http_answer_seconds)
+                         for st in self.cache.probes.values() if st.spec.kind == "http"])
+        yield answer
         now = datetime.fromtimestamp(self.cache.clock(), UTC)
         maint = GaugeMetricFamily("netkit_site_maintenance", "1 while a declared maintenance window is open.",
                                   labels=SITE_LABELS)
-        info = GaugeMetricFamily("netkit_site_info", "Site names (always 1).",
-                                 labels=(*SITE_LABELS, "name", "ministry_name"))
+        info = GaugeMetricFamily("netkit_site_info", "Site names, English and Khmer (always 1).",
+                                 labels=(*SITE_LABELS, "name", "ministry_name", "name_km", "ministry_name_km"))
         for s in plan.sites:
-            maint.add_metric(list(s.labels), 1.0 if any_open(list(s.maintenance), now) else 0.0)
-            info.add_metric([*s.labels, s.name, s.ministry_name], 1.0)
+            maint.add_metric(list(s.labels), 1.0 if any_open(list(s.maintenance), now, self.tz) else 0.0)
+            info.add_metric([*s.labels, s.name, s.ministry_name, s.name_km, s.ministry_name_km], 1.0)
         yield maint
         yield info
+
+
+class BandwidthCollector:
+    """The scheduled throughput tests' results, beside netkit_mou_bandwidth_bits_per_second."""
+
+    def __init__(self, cache: MonitorCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        states = list(self.cache.bandwidth.values())
+        last = GaugeMetricFamily("netkit_bandwidth_test_bits_per_second",
+                                 "Throughput the last bandwidth test delivered (iperf3, NOC to site).", labels=SITE_LABELS)
+        agreed = GaugeMetricFamily("netkit_bandwidth_agreed_bits_per_second", "Agreed bandwidth of the tested site.",
+                                   labels=SITE_LABELS)
+        in_a_row = GaugeMetricFamily("netkit_bandwidth_test_misses_in_a_row",
+                                     "Consecutive bandwidth tests below the agreement.", labels=SITE_LABELS)
+        tests = CounterMetricFamily("netkit_bandwidth_tests", "Bandwidth tests completed.", labels=SITE_LABELS)
+        misses = CounterMetricFamily("netkit_bandwidth_test_misses", "Bandwidth tests below the agreement.",
+                                     labels=SITE_LABELS)
+        failed = CounterMetricFamily("netkit_bandwidth_tests_failed", "Bandwidth tests that could not run.",
+                                     labels=SITE_LABELS)
+        for st in states:
+            labels = list(st.target.labels)
+            agreed.add_metric(labels, st.target.agreed_bps)
+            if st.last_bps is not None:
+                last.add_metric(labels, st.last_bps)
+            in_a_row.add_metric(labels, float(st.misses_in_a_row))
+            tests.add_metric(labels, float(st.tests))
+            misses.add_metric(labels, float(st.misses))
+            failed.add_metric(labels, float(st.failures))
+        yield from (last, agreed, in_a_row, tests, misses, failed)
 
 
 class ExporterCollector:
@@ -220,5 +263,5 @@ class ExporterCollector:
 
 def collectors_for(cache: MonitorCache) -> list[Collector]:
     return [ExporterCollector(cache), DeviceCollector(cache), InterfaceCollector(cache), ProbeCollector(cache),
-            AgreementCollector(cache)]
+            AgreementCollector(cache), BandwidthCollector(cache)]
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from netkit.inventory.models import Inventory, MaintenanceWindow, ProbeTarget, Site
+from netkit.inventory.models import BandwidthTests, Inventory, MaintenanceWindow, ProbeTarget, Site
+from netkit.monitor.exporter.bandwidth import BandwidthTarget, bandwidth_targets
 from netkit.monitor.exporter.shard import Shard, device_key, site_key, target_key
 
 DEVICE_LABELS = ("device", "site", "ministry", "province", "role")
@@ -44,6 +45,7 @@ class Agreement:
     loss_ratio: float
     bandwidth_bps: float
     period_seconds: float
+    http_answer_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ class ProbeSpec:
     @property
     def key(self) -> str:
         return f"{self.site}/{self.target}"
+
+    @property
+    def slow_seconds(self) -> float:
+        """A reply slower than this is slow: the MoU latency for a network probe (icmp/tcp), the site's
+        http answer time for an http target."""
+        return self.mou.http_answer_seconds if self.kind == "http" else self.mou.latency_seconds
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,8 @@ class SiteSpec:
     name: str
     ministry_name: str
     maintenance: tuple[MaintenanceWindow, ...]
+    name_km: str = ""
+    ministry_name_km: str = ""
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -103,6 +113,9 @@ class MonitorPlan:
     probes: tuple[ProbeSpec, ...]
     circuits: tuple[CircuitSpec, ...]
     sites: tuple[SiteSpec, ...]
+    timezone: str = "UTC"  # the inventory's: maintenance windows are local
+    bandwidth: tuple[BandwidthTarget, ...] = ()
+    bandwidth_tests: BandwidthTests | None = None  # the schedule; None: no throughput tests
 
 
 def agreement(site: Site) -> Agreement:
@@ -110,6 +123,7 @@ def agreement(site: Site) -> Agreement:
     return Agreement(
         availability_ratio=m.availability_pct / 100, latency_seconds=m.latency_ms / 1000,
         loss_ratio=m.loss_pct / 100, bandwidth_bps=m.bandwidth_mbps * 1e6, period_seconds=m.period_days * 86400.0,
+        http_answer_seconds=m.http_answer_ms / 1000,
     )
 
 
@@ -156,8 +170,11 @@ def build_plan(inventory: Inventory, shard: Shard | None = None, sites: set[str]
             ))
     site_specs = tuple(
         SiteSpec(site=s.code, ministry=s.ministry, province=s.province, name=s.name,
-                 ministry_name=inventory.ministries[s.ministry].name, maintenance=tuple(s.maintenance))
+                 ministry_name=inventory.ministries[s.ministry].name, maintenance=tuple(s.maintenance),
+                 name_km=s.name_km, ministry_name_km=inventory.ministries[s.ministry].name_km)
         for s in chosen if shard.owns(site_key(s.code))
     )
     return MonitorPlan(shard=shard, devices=tuple(devices), probes=tuple(probes), circuits=tuple(circuits),
-                       sites=site_specs)
+                       sites=site_specs, timezone=inventory.network.timezone,
+                       bandwidth=tuple(bandwidth_targets(inventory, [s.site for s in site_specs])),
+                       bandwidth_tests=inventory.network.bandwidth_tests)

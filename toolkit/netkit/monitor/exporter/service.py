@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from netkit.errors import NetkitError
 from netkit.inventory.credentials import Credentials, credentials_for
 from netkit.inventory.models import Inventory
+from netkit.localtime import zone
+from netkit.monitor.exporter.bandwidth import BandwidthTester
 from netkit.monitor.exporter.cache import MonitorCache, ProbeResult
 from netkit.monitor.exporter.plan import DeviceSpec, MonitorPlan, ProbeSpec
 from netkit.monitor.exporter.probes import IcmpSettings, http_probe, icmp_probe, tcp_probe
@@ -77,6 +79,9 @@ class Monitor:
         self.pool: WorkerPool | None = None
         self._attached = False
         self.on_polled: Callable[[str], None] | None = None  # a worker reports each poll to its parent
+        tests = plan.bandwidth_tests
+        self.bandwidth = (BandwidthTester(list(plan.bandwidth), tests, zone(plan.timezone), states=self.cache.bandwidth)
+                          if tests is not None and plan.bandwidth else None)
 
     def start_workers(self) -> None:
         """Fork the polling workers (settings.workers > 1). Call before any thread or event loop starts."""
@@ -222,6 +227,8 @@ class Monitor:
         if probes:
             tasks.append(asyncio.create_task(self._every(s.probe_interval, 0.0, self.probe_icmp_once, stop)))
             tasks.append(asyncio.create_task(self._every(s.probe_interval, 0.0, self.probe_services_once, stop)))
+            if self.bandwidth is not None:
+                tasks.append(asyncio.create_task(self.bandwidth.forever(stop)))
         try:
             await stop.wait()
         finally:

@@ -9,6 +9,7 @@ import csv
 import io
 from html import escape
 
+from netkit.localtime import stamp, zone
 from netkit.monitor.sla_report.report import DailyPoint, SiteSla, SlaReport
 
 CSV_FIELDS = [
@@ -50,8 +51,16 @@ def to_csv(report: SlaReport) -> str:
 
 # ---------------------------------------------------------------- HTML
 
+# Khmer headings beside the English ones (the report is what a ministry receives).
+KM = {
+    "title": "របាយការណ៍ប្រចាំខែស្តីពីកិច្ចព្រមព្រៀងតភ្ជាប់",
+    "site": "ទីតាំង", "province": "ខេត្ត", "availability": "ភាពអាចប្រើបាន", "latency": "ពេលពន្យារ",
+    "loss": "ការបាត់បង់កញ្ចប់ទិន្នន័យ", "bandwidth": "កម្រិតបញ្ជូន", "maintenance": "ការថែទាំ",
+    "verdict": "លទ្ធផល",
+}
+
 _CSS = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
+body{font-family:"Khmer OS System","Khmer OS","Noto Sans Khmer",system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
 h1{font-size:1.5em}h2{margin-top:2em;border-bottom:2px solid #345}h3{margin:1.2em 0 .3em}
 table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .5em;text-align:right}
 th{background:#eef}td.l,th.l{text-align:left}.met{background:#dfd}.breach{background:#fdd;font-weight:bold}
@@ -121,11 +130,16 @@ def _site_row(s: SiteSla) -> str:
         return f'<td class="{_cls(ok)}">{escape(text)}</td>'
 
     verdict = {True: "met", False: "BREACHED", None: "incomplete data"}[s.met]
-    return (f'<tr><td class="l"><b>{escape(s.name)}</b><br>{escape(s.site)}</td><td class="l">{escape(s.province)}</td>'
+    km = f"{escape(s.name_km)}<br>" if s.name_km else ""
+    agreed = "-" if s.bandwidth_target_bps is None else f"{s.bandwidth_target_bps / 1e6:g} Mbit/s"
+    measured = "not measured" if s.bandwidth_bps is None else f"{s.bandwidth_bps / 1e6:.1f} Mbit/s"
+    return (f'<tr><td class="l">{km}<b>{escape(s.name)}</b><br>{escape(s.site)}</td>'
+            f'<td class="l">{escape(s.province)}</td>'
             + cell(f"{_pct(s.availability)} / {_pct(s.availability_target, 2)}", s.availability_met)
             + cell(f"{_ms(s.latency_mean_s)} (p95 {_ms(s.latency_p95_s)}) / {_ms(s.latency_target_s)}; "
                    f"{_pct(s.within_latency, 2)} within", s.latency_met)
             + cell(f"{_pct(s.loss)} / {_pct(s.loss_target, 2)}", s.loss_met)
+            + cell(f"{measured} / {agreed}", s.bandwidth_met)
             + f"<td>{s.maintenance_s / 3600:.1f} h</td>" + cell(verdict, s.met) + "</tr>")
 
 
@@ -142,26 +156,33 @@ def _site_plots(s: SiteSla) -> str:
     ]
     figures = "".join(f"<figure>{svg}<figcaption>{escape(title)} (dashed: agreement)</figcaption></figure>"
                       for title, svg in charts)
-    return f"<h3>{escape(s.name)} ({escape(s.site)})</h3>{figures}"
+    km = f"{escape(s.name_km)} · " if s.name_km else ""
+    return f'<h3>{km}{escape(s.name)} ({escape(s.site)})</h3><div class="plots" id="plots-{escape(s.site)}">{figures}</div>'
+
 
 
 def to_html(report: SlaReport) -> str:
     p = report.period
+    tz = zone(p.timezone)
     partial = (' <span class="breach">partial: the month is not over</span>' if p.partial else "")
-    body = [f"<h1>Connectivity agreements: SLA report for {escape(p.label)}</h1>",
-            f'<p class="note">{p.start:%Y-%m-%d %H:%M} to {p.end:%Y-%m-%d %H:%M} UTC{partial}. '
+    body = [f"<h1>{KM['title']}<br>Connectivity agreements: SLA report for {escape(p.label)}</h1>",
+            f'<p class="note">{escape(stamp(p.start, tz))} to {escape(stamp(p.end, tz))}{partial}. '
             f"Measured by netkit's probes from the NOC, read from {escape(report.prometheus)} at "
-            f"{report.generated_at:%Y-%m-%d %H:%M} UTC. Declared maintenance windows are excluded. Latency is "
+            f"{escape(stamp(report.generated_at, tz))}. Declared maintenance windows are excluded. Latency is "
             "met when at least the agreed availability share of replies arrives within the agreed latency.</p>"]
     if not report.ministries:
         body.append("<p><b>No data:</b> Prometheus has no netkit series for this period and selection.</p>")
     for m in report.ministries:
         met = sum(1 for s in m.sites if s.met)
-        body.append(f"<h2>{escape(m.name)} ({escape(m.code)})</h2>"
+        km = f"{escape(m.name_km)}<br>" if m.name_km else ""
+        body.append(f"<h2>{km}{escape(m.name)} ({escape(m.code)})</h2>"
                     f"<p>{met} of {len(m.sites)} sites met every target of their agreement.</p>")
-        body.append('<table><tr><th class="l">Site</th><th class="l">Province</th><th>Availability measured / '
-                    "agreed</th><th>Latency measured / agreed</th><th>Loss measured / agreed</th>"
-                    "<th>Maintenance</th><th>Verdict</th></tr>")
+        body.append(f'<table><tr><th class="l">{KM["site"]}<br>Site</th><th class="l">{KM["province"]}<br>Province</th>'
+                    f"<th>{KM['availability']}<br>Availability measured / agreed</th>"
+                    f"<th>{KM['latency']}<br>Latency measured / agreed</th>"
+                    f"<th>{KM['loss']}<br>Loss measured / agreed</th>"
+                    f"<th>{KM['bandwidth']}<br>Bandwidth measured / agreed</th>"
+                    f"<th>{KM['maintenance']}<br>Maintenance</th><th>{KM['verdict']}<br>Verdict</th></tr>")
         body += [_site_row(s) for s in m.sites]
         body.append("</table>")
         body += [_site_plots(s) for s in m.sites]
