@@ -232,12 +232,17 @@ def lab_manager() -> Iterator[LabManager]:
 
 
 @pytest.fixture(scope="module")
-def lab(request: pytest.FixtureRequest, lab_manager: LabManager) -> Lab:
-    """The lab in the mode the module asks for (`LAB_MODE`, default "factory")."""
+def lab(request: pytest.FixtureRequest, lab_manager: LabManager) -> Iterator[Lab]:
+    """The lab in the mode the module asks for (`LAB_MODE`, default "factory"). A module that leaves its
+    routers in another state than its mode promises (it provisions a factory lab) sets
+    `LAB_CHANGES_DEVICES = True`: the lab is torn down after it, so the next module gets what it asks for."""
     mode = getattr(request.module, "LAB_MODE", "factory")
     if mode == "exclusive":
         raise pytest.UsageError("an exclusive module uses lab_manager directly")
-    return lab_manager.ensure(mode)
+    yield lab_manager.ensure(mode)
+    if getattr(request.module, "LAB_CHANGES_DEVICES", False):
+        lab_manager.release()
+
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ Then every dashboard panel's query runs against this Prometheus. Everything star
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import threading
 import time
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from labcopy import copy_inventory
 from netkit.monitor.as_code import stack
 from netkit.monitor.as_code.dashboards import concrete, panel_queries
 from netkit.monitor.as_code.dashboards_boards import all_dashboards
@@ -127,7 +127,7 @@ class Monitoring:
 
 def _with_maintenance(source: Path, out: Path, site: str) -> Path:
     """A copy of the inventory with a maintenance window open now for `site`."""
-    shutil.copytree(source, out)
+    copy_inventory(source, out)
     path = out / "group_vars" / f"site_{site.replace('-', '_')}.yml"
     data = yaml.safe_load(path.read_text())
     now = datetime.now(UTC).replace(microsecond=0)

@@ -11,6 +11,7 @@ from netkit.provision.defaults import audit_file
 
 pytestmark = pytest.mark.lab
 LAB_MODE = "factory"
+LAB_CHANGES_DEVICES = True  # it provisions the factory lab: the next module gets a new one
 
 
 def test_audit_verify_on_a_real_history_then_after_an_edit(lab: Any) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from labcopy import copy_inventory
 from netkit.inventory import load_inventory
 from netkit.monitor.as_code import stack
 from netkit.monitor.as_code.rules_config import settings_for
@@ -48,7 +49,7 @@ def _wait_for(what: str, check: Callable[[], Any], timeout: float) -> Any:
 
 def _always_off_peak(source: Path, out: Path) -> Path:
     """The lab inventory with the off-peak window open all day and short, frequent tests."""
-    shutil.copytree(source, out)
+    copy_inventory(source, out)
     path = out / "group_vars" / "all.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["netkit_network"]["bandwidth_tests"] = {"off_peak_at": "00:00", "off_peak_minutes": 1440, "seconds": 2,

@@ -21,6 +21,7 @@ from netkit.trust.verify import fetch_host_key
 
 pytestmark = pytest.mark.lab
 LAB_MODE = "factory"
+LAB_CHANGES_DEVICES = True  # it provisions the factory lab: the next module gets a new one
 DEVICE = "dc-core2"
 
 

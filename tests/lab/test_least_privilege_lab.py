@@ -16,6 +16,7 @@ from netkit.provision.defaults import audit_file, backups_dir
 
 pytestmark = pytest.mark.lab
 LAB_MODE = "factory"
+LAB_CHANGES_DEVICES = True  # it provisions the factory lab: the next module gets a new one
 NETKIT = [sys.executable, "-m", "netkit"]
 
 

@@ -26,6 +26,7 @@ from netkit.provision.transaction import ProvisionOptions, SiteTransaction
 
 pytestmark = pytest.mark.lab
 LAB_MODE = "factory"
+LAB_CHANGES_DEVICES = True  # it provisions the factory lab: the next module gets a new one
 NAT_DC = ("dc-core1", "dc-core2")
 CUSTOMER_SITES = ("moj-hq", "moj-ratanakiri", "moj-battambang", "moc-hq", "mowa-hq")
 

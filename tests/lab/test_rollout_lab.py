@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import NETKIT
+from labcopy import copy_inventory
 from netkit.monitor.as_code import stack
 from netkit.provision.backend import Progress
 from netkit.provision.defaults import production_env
@@ -28,6 +28,7 @@ from test_provision_lab import nft_drop, running, transaction, with_extra
 
 pytestmark = pytest.mark.lab
 LAB_MODE = "factory"
+LAB_CHANGES_DEVICES = True  # it provisions the factory lab: the next module gets a new one
 FAST = ("--yes", "--json", "--check-wait", "5", "--confirm-timeout", "30")
 VERIFY = "198.18.0.193"  # the verification service every customer site must reach
 
@@ -112,7 +113,7 @@ def test_a_rollout_killed_mid_wave_is_resumed(lab: Any) -> None:
 
 def test_outside_its_window_a_site_is_refused_with_exit_2_and_nothing_is_touched(lab: Any, tmp_path: Path) -> None:
     inv = tmp_path / "inventory"
-    shutil.copytree(lab.inventory.path, inv)
+    copy_inventory(lab.inventory.path, inv)
     moj = inv / "group_vars" / "moj.yml"
     data = yaml.safe_load(moj.read_text())
     data["netkit_ministry"]["change_policy"] = {"require_window": True}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import httpx
 import netmiko
 import pytest
 import yaml
+from labcopy import copy_inventory
 from netkit.lab.daemons import LAB_SYSLOG_PORT
 from netkit.monitor.as_code import stack
 from netkit.monitor.as_code.rules_config import settings_for
@@ -102,7 +102,7 @@ class Watch:
 
 def _with_site_interval(source: Path, out: Path, site: str, interval: str) -> Path:
     """A copy of the inventory where one site group sets its own backup interval."""
-    shutil.copytree(source, out)
+    copy_inventory(source, out)
     path = out / "group_vars" / f"site_{site.replace('-', '_')}.yml"
     data = yaml.safe_load(path.read_text())
     data["netkit_backup"] = {"interval": interval}

@@ -15,8 +15,8 @@ from netkit.monitor.as_code.rules_windows import PRODUCTION
 from netkit.monitor.as_code.slo import site_rules
 from netkit.monitor.exporter.bandwidth import BandwidthTester, in_off_peak, iperf3_args, received_bps
 from netkit.monitor.exporter.cache import MonitorCache
-from netkit.monitor.exporter.collectors import registry_for
 from netkit.monitor.exporter.plan import build_plan
+from test_monitor_collectors import registry_for
 
 PP = zone("Asia/Phnom_Penh")
 
