@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from netkit.inventory import DEFAULT_INVENTORY, load_inventory
 from netkit.monitor.exporter.cache import MonitorCache, ProbeResult
-from netkit.monitor.exporter.collectors import registry_for
 from netkit.monitor.exporter.plan import build_plan
 from netkit.monitor.exporter.status import Sample, loss_beyond, site_statuses
+from test_monitor_collectors import registry_for
 
 BASE = {"site": "nat-dc", "ministry": "mpt", "province": "Phnom Penh"}
 
