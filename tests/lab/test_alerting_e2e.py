@@ -43,7 +43,9 @@ BURN = "NetkitErrorBudgetBurn"
 MAY_BE_EMPTY = {"Firing alerts A", "Every site against its agreement F", "Routing peers A", "Routing peers B",
                 # the configuration drift board reads `netkit backup serve`, which this test does not run
                 "Drifted devices A", "Drifted devices B", "Drifted devices C", "Features out of intent A",
-                "Lines of drift A"}
+                "Lines of drift A",
+                # bandwidth tests run in the inventory's off-peak window (test_bandwidth_lab opens it all day)
+                "Bandwidth tests A"}
 
 
 def free_port() -> int:
@@ -190,7 +192,9 @@ def test_impaired_uplink_fires_the_burn_alert_and_clearing_resolves_it(monitorin
         a for a in mon.burn_alerts() if a["labels"]["site"] == SITE and a["labels"]["severity"] == "page"],
         timeout=120)
     fired_after = time.monotonic() - started
-    assert {a["labels"]["sli"] for a in page} == {"loss"}
+    # 30% each way loses about half the round trips: loss pages; availability may page too (a 5-echo cycle
+    # with every reply lost, about 3% of cycles, already burns a 99% availability budget fast).
+    assert "loss" in {a["labels"]["sli"] for a in page} <= {"loss", "availability"}
     assert float(page[0]["value"]) > 6  # the burn rate of the pair that fired: over 14.4 (1 m) or 6 (6 m)
     assert page[0]["annotations"]["runbook_url"] == "docs/alerting.md#netkiterrorbudgetburn"
     # only the impaired site burns its loss budget

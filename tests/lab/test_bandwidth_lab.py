@@ -58,6 +58,22 @@ def _always_off_peak(source: Path, out: Path) -> Path:
     return out
 
 
+def _restore_inventory_impairment(lab: Lab) -> None:
+    """An earlier module may have cleared the impaired uplink (`lab impair --clear` in the alerting test):
+    put back what the inventory says of it."""
+    for link in lab.plan.links:
+        imp = link.impairment
+        if link.site != IMPAIRED or imp is None:
+            continue
+        args = ["lab", "impair", link.name]
+        args += ["--delay", f"{imp.delay_ms:g}ms"] if imp.delay_ms else []
+        args += ["--jitter", f"{imp.jitter_ms:g}ms"] if imp.jitter_ms else []
+        args += ["--loss", f"{imp.loss_pct:g}%"] if imp.loss_pct else []
+        args += ["--rate", f"{imp.rate_mbit:g}mbit"] if imp.rate_mbit else []
+        done = lab.netkit(*args, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.fixture(scope="module")
 def prometheus(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusClient]:
     tmp = tmp_path_factory.mktemp("bandwidth")
@@ -68,6 +84,7 @@ def prometheus(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         alertmanager=settings_for(TEST, f"http://127.0.0.1:{_free_port()}/alerts"))
     pidfile = tmp / "exporter.pid"
     try:
+        _restore_inventory_impairment(lab)
         lab.wait_converged()
         served = lab.netkit("monitor", "serve", "-i", str(inventory), "--listen", settings.exporters[0],
                             "--probe-interval", "2", "--snmp-interval", "10", "--background", "--pidfile", str(pidfile),

@@ -57,7 +57,7 @@ def _throughput_mbit(lab: Lab, link: str, seconds: float = 2.0) -> float:
     server = (
         "import socket,time\n"
         "s=socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-        f"s.bind(('{target}', 5201, 0, socket.if_nametoindex('{if_b}'))); s.listen(1); s.settimeout(20)\n"
+        f"s.bind(('{target}', 5301, 0, socket.if_nametoindex('{if_b}'))); s.listen(1); s.settimeout(20)\n"
         "c,_=s.accept(); n=0; t=None\n"
         "while True:\n"
         "    d=c.recv(1<<20)\n"
@@ -67,7 +67,7 @@ def _throughput_mbit(lab: Lab, link: str, seconds: float = 2.0) -> float:
     )
     client = (
         "import socket,time\n"
-        f"s=socket.create_connection(('{target}%{if_a}', 5201)); b=b'x'*65536; t=time.monotonic()\n"
+        f"s=socket.create_connection(('{target}%{if_a}', 5301)); b=b'x'*65536; t=time.monotonic()\n"
         f"while time.monotonic()-t<{seconds}: s.sendall(b)\n"
         "s.close()\n"
     )
