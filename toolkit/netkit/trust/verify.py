@@ -9,8 +9,6 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import paramiko
-
 from netkit.drivers.host_keys import SSH_DRIVERS
 from netkit.drivers.lookup import driver_for
 from netkit.errors import InputError
@@ -26,6 +24,8 @@ class HostKeyError(InputError):
 
 def fetch_host_key(address: str, port: int = 22, prefer: list[str] | None = None, timeout: float = 10.0) -> HostKey:
     """The host key the device offers (the key types in `prefer` first, as OpenSSH asks for known ones)."""
+    import paramiko  # only where a device is asked: every command start imports this module (via the lab)
+
     try:
         sock = socket.create_connection((address, port), timeout=timeout)
     except OSError as e:
