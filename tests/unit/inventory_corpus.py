@@ -151,16 +151,6 @@ class Case:
     mutation: Mutation
     first: tuple[str, ...]  # fragments the FIRST problem must hold: the file, and the host, group or key
     elsewhere: tuple[str, ...] = field(default=())  # fragments of any later problem
-    needs: str | None = None  # "Model.key" the case is about, for keys another branch brings (skipped until then)
-
-    def missing(self) -> str | None:
-        """The key this case needs when the models do not have it yet, else None."""
-        if self.needs is None:
-            return None
-        from netkit.inventory import models
-
-        model, key = self.needs.split(".")
-        return None if key in getattr(models, model).model_fields else self.needs
 
 
 def _rel(path: Path | None) -> str:
