@@ -25,6 +25,7 @@ from netkit.monitor.as_code.rules_windows import TEST
 from netkit.monitor.sla_report.report import Period, build_sla_report
 from netkit.monitor.sla_report.report_prometheus import PrometheusClient
 from ports import free_port
+from processes import stop_all
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(b) for b in ("prometheus", "prometheus-alertmanager", "victoria-metrics", "promtool")),
@@ -73,14 +74,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
                                           else tmp / "region-2" if cmd[0] == "prometheus" else tmp))
         yield ports
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(10)
+        stop_all(procs)
 
 
 def _vm(ports: dict[str, str], query: str) -> list[dict[str, Any]]:

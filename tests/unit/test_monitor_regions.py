@@ -16,6 +16,7 @@ from netkit.inventory.models import Inventory
 from netkit.monitor.as_code.regions import RegionSettings, plan_regions, write_regions
 from netkit.monitor.as_code.rules_windows import TEST
 from ports import free_port
+from processes import stop_all
 
 
 def test_shards_are_spread_over_regions() -> None:
@@ -63,11 +64,4 @@ def test_regional_samples_arrive_in_victoria_metrics(lab: Inventory, tmp_path: P
         assert series, "no sample of region-1's Prometheus reached VictoriaMetrics within 60 s"
         assert series[0]["metric"]["netkit_region"] == "region-1" and series[0]["value"][1] == "1"
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(10)
+        stop_all(procs)
