@@ -127,6 +127,11 @@ class Monitoring:
         return [a for a in self.burn_alerts(states) if a["labels"]["site"] == site]
 
 
+def _blocking(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The burn alerts the first test waits for itself: any page, and the loss SLI at any severity."""
+    return [a for a in alerts if a["labels"]["severity"] == "page" or a["labels"]["sli"] == "loss"]
+
+
 def _with_maintenance(source: Path, out: Path, site: str) -> Path:
     """A copy of the inventory with a maintenance window open now for `site`."""
     copy_inventory(source, out)
@@ -160,14 +165,16 @@ def monitoring(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[M
             f'sum(netkit_probe_cycles_total{{site="{SITE}"}})'), timeout=60)
         wait_for("burn rates recorded for every lab site", lambda: len({s.labels["site"] for s in mon.prometheus.query(
             'netkit_site:slo_burn_rate:ratio{window="10s"}')}) == len(lab.inventory.sites), timeout=60)
-        # The site under test starts healthy (start-up transients pass within the 1 min window). Other
-        # sites are not asserted on: nat-dc's 10 ms / 99.9 % agreement is strict enough that a loaded
-        # 2-core machine trips its latency SLI in 60x-shortened windows.
+        # The site under test starts without a page and without a loss alert: the two things the first
+        # test makes fire. A latency ticket may stand: in 60x-shortened windows, a few replies over the
+        # 120 ms agreement while a loaded 2-core machine starts the stack (the site's link adds 40 ms of
+        # its own) keep the 24 min ticket window above its threshold long after the 1 min rate is back
+        # to zero. Other sites are not asserted on: nat-dc's 10 ms / 99.9 % agreement is stricter still.
         try:
-            wait_for(f"no burn-rate alert for {SITE} on the healthy lab", lambda: not mon.site_burns(SITE),
-                     timeout=120)
+            wait_for(f"no page and no loss alert for {SITE} on the healthy lab",
+                     lambda: not _blocking(mon.site_burns(SITE)), timeout=120)
         except AssertionError as e:
-            details = [f"{a['labels']} value={a['value']}" for a in mon.site_burns(SITE)]
+            details = [f"{a['labels']} value={a['value']}" for a in _blocking(mon.site_burns(SITE))]
             burns = [f"{s.labels} {s.value:.2f}" for s in mon.prometheus.query(
                 f'netkit_site:slo_burn_rate:ratio{{site="{SITE}", window="1m"}}')]
             raise AssertionError(f"{e}:\n" + "\n".join([*details, "1 min burn rates:", *burns])) from None
